@@ -1,0 +1,166 @@
+import { readFileSync, statSync } from 'node:fs'
+import { Alias, Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLError } from 'yaml'
+import { Codes, type Diagnostic } from './diagnostics.js'
+import { formatJsonPath, type PathSegment } from './json-path.js'
+
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+const MAX_ALIAS_EXPANSIONS = 100
+
+/** A parsed manifest that keeps every node's position in the original text. */
+export interface ManifestSource {
+  file: string
+  text: string
+  document: Document
+  lineCounter: LineCounter
+}
+
+export interface Location {
+  line: number
+  column: number
+  endLine: number
+  endColumn: number
+}
+
+export function readManifestText(file: string): { text?: string; diagnostic?: Diagnostic } {
+  const fail = (code: string, message: string, hint?: string) => ({ diagnostic: fileDiagnostic(file, code, message, hint) })
+  let bytes: Buffer
+  try {
+    const size = statSync(file).size
+    if (size > MAX_MANIFEST_BYTES) {
+      return fail(Codes.fileTooLarge, `file is ${(size / 1048576).toFixed(1)} MiB; manifests are limited to ${MAX_MANIFEST_BYTES / 1048576} MiB`)
+    }
+    bytes = readFileSync(file)
+  } catch (error) {
+    return fail(Codes.fileUnreadable, `cannot read file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)
+  }
+  if (bytes.subarray(0, 8192).includes(0)) return fail(Codes.fileBinary, 'file is binary, not YAML text')
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    return fail(Codes.fileBinary, 'file is not valid UTF-8 text')
+  }
+  if (!/^\s*[^\s#]/m.test(text)) {
+    return fail(Codes.fileEmpty, 'file is empty', 'run `agentor init` to write a starter manifest')
+  }
+  return { text }
+}
+
+export function parseManifestText(file: string, text: string): { source: ManifestSource; diagnostics: Diagnostic[] } {
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2', merge: false })
+  const source = { file, text, document, lineCounter }
+  const diagnostics = [...document.errors, ...document.warnings].map((error) => yamlErrorDiagnostic(source, error))
+  return { source, diagnostics }
+}
+
+/** The document as plain data, refusing alias expansion beyond a small limit (YAML bombs). */
+export function toPlainData(source: ManifestSource): { data?: unknown; diagnostic?: Diagnostic } {
+  try {
+    return { data: source.document.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS }) }
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error
+    const alias = findFirstAlias(source.document.contents)
+    const location = alias?.range ? rangeLocation(source, alias.range[0], alias.range[1]) : startOfFile()
+    return {
+      diagnostic: {
+        file: source.file, ...location, path: '$', code: Codes.yamlAliasLimit, severity: 'error',
+        message: `aliases expand to more than ${MAX_ALIAS_EXPANSIONS} nodes`,
+        hint: 'this looks like a YAML bomb; write the values out instead of nesting aliases',
+      },
+    }
+  }
+}
+
+/**
+ * Where the node at `path` is written. `key` points at the mapping key rather than its value (for
+ * unknown keys). A path that runs past the written nodes (a missing key) resolves to the deepest
+ * node that exists, so every diagnostic has a position inside the file.
+ */
+export function locate(source: ManifestSource, path: readonly PathSegment[], target: 'key' | 'value' = 'value'): Location {
+  let node: unknown = source.document.contents
+  let best: Location | undefined = node ? nodeLocation(source, node) : undefined
+  for (const [index, segment] of path.entries()) {
+    node = resolveAlias(source, node)
+    const last = index === path.length - 1
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment))
+      if (!pair) break
+      const keyLocation = nodeLocation(source, pair.key)
+      if (last && target === 'key') return keyLocation ?? best ?? startOfFile()
+      const valueLocation = nodeLocation(source, pair.value)
+      best = valueLocation && !isEmptyScalar(pair.value) ? valueLocation : keyLocation ?? best
+      node = pair.value
+    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      node = node.items[segment]
+      best = nodeLocation(source, node) ?? best
+    } else {
+      break
+    }
+  }
+  return best ?? startOfFile()
+}
+
+export function locatedDiagnostic(
+  source: ManifestSource,
+  path: readonly PathSegment[],
+  fields: Pick<Diagnostic, 'code' | 'message'> & Partial<Pick<Diagnostic, 'hint' | 'severity'>>,
+  target: 'key' | 'value' = 'value',
+): Diagnostic {
+  return { file: source.file, ...locate(source, path, target), path: formatJsonPath(path), severity: 'error', ...fields }
+}
+
+export function rangeLocation(source: ManifestSource, start: number, end: number): Location {
+  const from = source.lineCounter.linePos(start)
+  const to = source.lineCounter.linePos(Math.max(start, end))
+  return { line: from.line, column: from.col, endLine: to.line, endColumn: to.col }
+}
+
+function fileDiagnostic(file: string, code: string, message: string, hint?: string): Diagnostic {
+  return { file, ...startOfFile(), path: '$', code, severity: 'error', message, ...(hint ? { hint } : {}) }
+}
+
+function startOfFile(): Location {
+  return { line: 1, column: 1, endLine: 1, endColumn: 1 }
+}
+
+function nodeLocation(source: ManifestSource, node: unknown): Location | undefined {
+  const range = (node as Node | null)?.range
+  return range ? rangeLocation(source, range[0], range[1]) : undefined
+}
+
+function isEmptyScalar(node: unknown): boolean {
+  return isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1]
+}
+
+function resolveAlias(source: ManifestSource, node: unknown): unknown {
+  return node instanceof Alias ? node.resolve(source.document) : node
+}
+
+function findFirstAlias(node: unknown): Alias | undefined {
+  if (node instanceof Alias) return node
+  if (isMap(node) || isSeq(node)) {
+    for (const item of node.items) {
+      const found = isPair(item) ? findFirstAlias(item.key) ?? findFirstAlias(item.value) : findFirstAlias(item)
+      if (found) return found
+    }
+  }
+  return undefined
+}
+
+const yamlErrorCodes: Record<string, string> = {
+  DUPLICATE_KEY: Codes.yamlDuplicateKey,
+  MULTIPLE_DOCS: Codes.yamlMultipleDocuments,
+}
+
+function yamlErrorDiagnostic(source: ManifestSource, error: YAMLError): Diagnostic {
+  const [start, end] = error.pos
+  const firstLine = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+  return {
+    file: source.file, ...rangeLocation(source, start, end), path: '$',
+    code: yamlErrorCodes[error.code] ?? Codes.yamlSyntax,
+    severity: error.name === 'YAMLWarning' ? 'warning' : 'error',
+    message: firstLine,
+    ...(error.code === 'DUPLICATE_KEY' ? { hint: 'each key may appear once in a mapping; remove or rename one of them' } : {}),
+  }
+}
