@@ -111,7 +111,7 @@ function checkShellPatterns(manifest: ResolvedAgentManifest, report: Report) {
     try {
       new RegExp(pattern)
     } catch (error) {
-      report(['skillSettings', 'shell', 'deny', index], Codes.badRegex, `invalid regular expression: ${(error as Error).message}`)
+      report(['skillSettings', 'shell', 'deny', index], Codes.badRegex, (error as Error).message)
     }
   })
 }

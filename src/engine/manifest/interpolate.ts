@@ -4,7 +4,7 @@ import { parseEnv } from 'node:util'
 import { isScalar, parse, Scalar, visit } from 'yaml'
 import { Codes, type Diagnostic } from './diagnostics.js'
 import { formatJsonPath, type PathSegment } from './json-path.js'
-import { rangeLocation, type ManifestSource } from './source.js'
+import { locatedDiagnostic, type ManifestSource } from './source.js'
 
 export type Environment = Readonly<Record<string, string | undefined>>
 
@@ -43,9 +43,8 @@ export function interpolateEnvironment(source: ManifestSource, env: Environment)
     Scalar(key, node, ancestors) {
       if (key === 'key' || typeof node.value !== 'string' || !node.value.includes('${')) return
       const path = pathOf(ancestors, node)
-      const result = expand(node.value, env, (offsetInValue, length, code, message, hint) => {
-        const location = locateInScalar(source, node, node.value as string, offsetInValue, length)
-        diagnostics.push({ file: source.file, ...location, path: formatJsonPath(path), code, severity: 'error', message, ...(hint ? { hint } : {}) })
+      const result = expand(node.value, env, (reference, code, message, hint) => {
+        diagnostics.push(locatedDiagnostic(source, path, { code, message, ...(hint ? { hint } : {}) }, { text: reference }))
       })
       if (!result.referenced) return
       interpolatedPaths.add(formatJsonPath(path))
@@ -55,29 +54,29 @@ export function interpolateEnvironment(source: ManifestSource, env: Environment)
   return { diagnostics, interpolatedPaths }
 }
 
-type Report = (offset: number, length: number, code: string, message: string, hint?: string) => void
+type Report = (reference: string, code: string, message: string, hint?: string) => void
 
 function expand(value: string, env: Environment, report: Report) {
   let referenced = false
   let references = 0
-  const text = value.replace(REFERENCE, (match, inner: string | undefined, closing: string | undefined, offset: number) => {
+  const text = value.replace(REFERENCE, (match, inner: string | undefined, closing: string | undefined) => {
     if (match === '$${') return '${'
     referenced = true
     references++
     if (closing === undefined) {
-      report(offset, match.length, Codes.envSyntax, '`${` is not closed with `}`', 'write `${NAME}` or `${NAME:-default}`; `$${` is a literal `${`')
+      report(match, Codes.envSyntax, '`${` is not closed with `}`', 'write `${NAME}` or `${NAME:-default}`; `$${` is a literal `${`')
       return match
     }
     const parts = NAME_AND_DEFAULT.exec(inner!)
     if (!parts) {
-      report(offset, match.length, Codes.envSyntax, `\`${match}\` is not a valid variable reference`, 'write `${NAME}` or `${NAME:-default}`; `$${` is a literal `${`')
+      report(match, Codes.envSyntax, `\`${match}\` is not a valid variable reference`, 'write `${NAME}` or `${NAME:-default}`; `$${` is a literal `${`')
       return match
     }
     const [, name, fallback] = parts as unknown as [string, string, string | undefined]
     const found = env[name]
     if (found !== undefined && (found !== '' || fallback === undefined)) return found
     if (fallback !== undefined) return fallback
-    report(offset, match.length, Codes.envMissing, `environment variable ${name} is not set`, `set ${name}, add it to a .env file beside the manifest, or give a default: \${${name}:-value}`)
+    report(match, Codes.envMissing, `environment variable ${name} is not set`, `set ${name}, add it to a .env file beside the manifest, or give a default: \${${name}:-value}`)
     return match
   })
   return { text, referenced, wholeValueIsOneReference: references === 1 && REFERENCE_ONLY.test(value) }
@@ -92,14 +91,6 @@ function retype(text: string): unknown {
   } catch {
     return text
   }
-}
-
-function locateInScalar(source: ManifestSource, node: Scalar, value: string, offsetInValue: number, length: number) {
-  const [start, end] = node.range ?? [0, 0]
-  const written = source.text.slice(start, end)
-  const reference = value.slice(offsetInValue, offsetInValue + length)
-  const at = written.indexOf(reference)
-  return at >= 0 ? rangeLocation(source, start + at, start + at + length) : rangeLocation(source, start, end)
 }
 
 function pathOf(ancestors: readonly unknown[], node: unknown): PathSegment[] {

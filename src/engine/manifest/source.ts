@@ -105,9 +105,22 @@ export function locatedDiagnostic(
   source: ManifestSource,
   path: readonly PathSegment[],
   fields: Pick<Diagnostic, 'code' | 'message'> & Partial<Pick<Diagnostic, 'hint' | 'severity'>>,
-  target: 'key' | 'value' = 'value',
+  target: 'key' | 'value' | { text: string } = 'value',
 ): Diagnostic {
-  return { file: source.file, ...locate(source, path, target), path: formatJsonPath(path), severity: 'error', ...fields }
+  const location = typeof target === 'object' ? locateText(source, path, target.text) : locate(source, path, target)
+  return { file: source.file, ...location, path: formatJsonPath(path), severity: 'error', ...fields }
+}
+
+/** Where `text` is written inside the value at `path` (e.g. one placeholder in a string), else the value. */
+export function locateText(source: ManifestSource, path: readonly PathSegment[], text: string): Location {
+  const value = locate(source, path)
+  const lines = source.text.split('\n')
+  for (let line = value.line; line <= value.endLine && line <= lines.length; line++) {
+    const from = line === value.line ? value.column - 1 : 0
+    const at = lines[line - 1]!.indexOf(text, from)
+    if (at >= 0) return { line, column: at + 1, endLine: line, endColumn: at + 1 + text.length }
+  }
+  return value
 }
 
 export function rangeLocation(source: ManifestSource, start: number, end: number): Location {

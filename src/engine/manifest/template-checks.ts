@@ -15,23 +15,23 @@ type JsonSchemaLike = { properties?: Record<string, JsonSchemaLike>; additionalP
 export function checkWebhookTemplates(source: ManifestSource, manifest: ResolvedAgentManifest): Diagnostic[] {
   const diagnostics: Diagnostic[] = []
   manifest.webhooks.forEach((webhook, index) => {
-    const report = (code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error') =>
-      diagnostics.push(locatedDiagnostic(source, ['webhooks', index, 'task'], { code, message, severity, ...(hint ? { hint } : {}) }))
+    const report = (code: string, message: string, hint?: string, severity: Diagnostic['severity'] = 'error', text?: string) =>
+      diagnostics.push(locatedDiagnostic(source, ['webhooks', index, 'task'], { code, message, severity, ...(hint ? { hint } : {}) }, text ? { text } : 'value'))
     const withoutPlaceholders = webhook.task.replace(PLACEHOLDER, '')
     if (withoutPlaceholders.includes('{{') || withoutPlaceholders.includes('}}')) {
       report(Codes.templateSyntax, 'unbalanced `{{` or `}}` in the task template', 'placeholders look like `{{payload.issue.title}}`')
     }
-    for (const [, expression] of webhook.task.matchAll(PLACEHOLDER)) {
+    for (const [placeholder, expression] of webhook.task.matchAll(PLACEHOLDER)) {
       if (!PATH.test(expression!)) {
-        report(Codes.templateSyntax, `\`{{${expression}}}\` is not a placeholder`, 'placeholders are dotted paths such as `{{payload.issue.title}}`')
+        report(Codes.templateSyntax, `\`${placeholder}\` is not a placeholder`, 'placeholders are dotted paths such as `{{payload.issue.title}}`', 'error', placeholder)
         continue
       }
       const [root, ...rest] = expression!.split('.')
       if (!(WEBHOOK_TEMPLATE_ROOTS as readonly string[]).includes(root!)) {
-        report(Codes.templatePlaceholder, `\`{{${expression}}}\` uses \`${root}\`, which is not defined`, didYouMean(root!, WEBHOOK_TEMPLATE_ROOTS) ?? `defined: ${WEBHOOK_TEMPLATE_ROOTS.join(', ')}`)
+        report(Codes.templatePlaceholder, `\`{{${expression}}}\` uses \`${root}\`, which is not defined`, didYouMean(root!, WEBHOOK_TEMPLATE_ROOTS) ?? `defined: ${WEBHOOK_TEMPLATE_ROOTS.join(', ')}`, 'error', placeholder)
       } else if (root === 'payload' && webhook.payloadSchema) {
         const missing = missingPayloadKey(webhook.payloadSchema as JsonSchemaLike, rest)
-        if (missing) report(Codes.templatePlaceholder, `\`{{${expression}}}\`: \`${missing.key}\` is not in payloadSchema`, didYouMean(missing.key, missing.known) ?? `known here: ${missing.known.join(', ')}`, missing.closed ? 'error' : 'warning')
+        if (missing) report(Codes.templatePlaceholder, `\`{{${expression}}}\`: \`${missing.key}\` is not in payloadSchema`, didYouMean(missing.key, missing.known) ?? `known here: ${missing.known.join(', ')}`, missing.closed ? 'error' : 'warning', placeholder)
       }
     }
     if (webhook.session.strategy === 'byHeader' && !webhook.session.header) {

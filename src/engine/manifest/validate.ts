@@ -53,6 +53,7 @@ class ManifestValidator {
     const report: ManifestReport = { file: displayPath(absolutePath), diagnostics: [] }
     this.reports.set(key, report)
     await this.check(report, absolutePath, [...chain, key])
+    report.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column)
     if (!hasErrors(report.diagnostics)) return report
     delete report.manifest
     return report
