@@ -1,10 +1,11 @@
 // Precompiles the manifest schema into a standalone ESM validator, so `agentor validate` does not
 // pay for ajv's compiler at start-up.
-import standaloneCode from 'ajv/dist/standalone/index.js'
+import standalone from 'ajv/dist/standalone/index.js'
 import { createManifestAjv } from '../../src/engine/manifest/ajv-options.js'
 
 export function buildManifestValidatorSource(schema: object): string {
   const ajv = createManifestAjv({ code: { source: true, esm: true } })
+  const standaloneCode = standalone.default ?? standalone
   return esmRuntimeImports(standaloneCode(ajv, ajv.compile(schema)))
 }
 

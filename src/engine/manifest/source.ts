@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
-import { Alias, Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLError } from 'yaml'
+import { Alias, Document, isMap, isPair, isScalar, isSeq, parseDocument, type Node, type YAMLError } from 'yaml'
 import { Codes, type Diagnostic } from './diagnostics.js'
 import { formatJsonPath, type PathSegment } from './json-path.js'
 
@@ -11,7 +11,8 @@ export interface ManifestSource {
   file: string
   text: string
   document: Document
-  lineCounter: LineCounter
+  /** Offset of the first character of each line. */
+  lineStarts: number[]
 }
 
 export interface Location {
@@ -47,9 +48,8 @@ export function readManifestText(file: string): { text?: string; diagnostic?: Di
 }
 
 export function parseManifestText(file: string, text: string): { source: ManifestSource; diagnostics: Diagnostic[] } {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2', merge: false })
-  const source = { file, text, document, lineCounter }
+  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', merge: false })
+  const source = { file, text, document, lineStarts: lineStartOffsets(text) }
   const diagnostics = [...document.errors, ...document.warnings].map((error) => yamlErrorDiagnostic(source, error))
   return { source, diagnostics }
 }
@@ -124,9 +124,28 @@ export function locateText(source: ManifestSource, path: readonly PathSegment[],
 }
 
 export function rangeLocation(source: ManifestSource, start: number, end: number): Location {
-  const from = source.lineCounter.linePos(start)
-  const to = source.lineCounter.linePos(Math.max(start, end))
-  return { line: from.line, column: from.col, endLine: to.line, endColumn: to.col }
+  const from = linePosition(source, start)
+  const to = linePosition(source, Math.max(start, end))
+  return { line: from.line, column: from.column, endLine: to.line, endColumn: to.column }
+}
+
+function lineStartOffsets(text: string): number[] {
+  const starts = [0]
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1)
+  return starts
+}
+
+/** 1-based line and column of an offset, clamped to the text. */
+function linePosition(source: ManifestSource, offset: number): { line: number; column: number } {
+  const clamped = Math.max(0, Math.min(offset, source.text.length))
+  let low = 0
+  let high = source.lineStarts.length - 1
+  while (low < high) {
+    const middle = (low + high + 1) >> 1
+    if (source.lineStarts[middle]! <= clamped) low = middle
+    else high = middle - 1
+  }
+  return { line: low + 1, column: clamped - source.lineStarts[low]! + 1 }
 }
 
 function fileDiagnostic(file: string, code: string, message: string, hint?: string): Diagnostic {
