@@ -1,0 +1,27 @@
+/** A small seeded PRNG (mulberry32), so every run generates the same manifests. */
+export function seededRandom(seed: number) {
+  let state = seed >>> 0
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  /** An integer from min to max, both included. */
+  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1))
+  const chance = (probability: number) => next() < probability
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!
+  const shuffle = <T>(items: readonly T[]): T[] => {
+    const copy = [...items]
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1))
+      ;[copy[i], copy[j]] = [copy[j]!, copy[i]!]
+    }
+    return copy
+  }
+  const sample = <T>(items: readonly T[], count: number): T[] => shuffle(items).slice(0, count)
+  return { int, chance, pick, shuffle, sample }
+}
+
+export type Random = ReturnType<typeof seededRandom>

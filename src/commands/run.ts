@@ -1,0 +1,73 @@
+import { Args, Flags } from '@oclif/core'
+import { AgentorCommand, UsageError } from '../cli/base-command.js'
+
+export default class Run extends AgentorCommand {
+  static override summary = 'Run a task through the agent\'s tool-calling loop.'
+  static override description = `Loads and validates the manifest, then runs the task: the assistant's text streams to stdout as it arrives; tool calls, retries and failovers are reported on stderr. Every event is appended to the session's JSONL transcript. Exit status: 0 when the task finishes, 1 when it fails (with the reason), 2 on a usage error.`
+  static override examples = [
+    '<%= config.bin %> run agents/hello.yaml -i "What is in this repository?"',
+    'echo "Summarise README.md" | <%= config.bin %> run agent.yaml',
+    '<%= config.bin %> run agent.yaml --session 20261123T221503Z-3f9a1c -i "And the tests?"',
+    '<%= config.bin %> run agent.yaml -i "Hi" --json',
+  ]
+  static override args = { manifest: Args.string({ description: 'the agent manifest', required: true }) }
+  static override flags = {
+    input: Flags.string({ char: 'i', description: 'the task (default: read from stdin)' }),
+    session: Flags.string({ char: 's', description: 'continue this session, with its earlier messages' }),
+    json: Flags.boolean({ description: 'print the result, usage and session id as JSON instead of streaming text' }),
+    model: Flags.string({ description: 'use this model name instead of the manifest\'s primary model' }),
+    verbose: Flags.boolean({ char: 'v', description: 'also report per-turn usage and the model chain' }),
+  }
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Run)
+    const task = flags.input ?? (await readTaskFromStdin())
+    if (!task?.trim()) throw new UsageError('no task: give it with --input or on stdin')
+    const [{ loadManifest, ManifestInvalidError }, { compile }, { assertSessionId }, render, { createStyle }, { renderReports }] = await Promise.all([
+      import('../engine/manifest/load.js'), import('../engine/compile.js'), import('../engine/transcript/session-id.js'),
+      import('../cli/render-events.js'), import('../cli/style.js'), import('../cli/render-diagnostics.js'),
+    ])
+    if (flags.session) assertSessionId(flags.session)
+    const errStyle = createStyle(process.stderr)
+    let loaded
+    try {
+      loaded = await loadManifest(args.manifest)
+    } catch (error) {
+      if (!(error instanceof ManifestInvalidError)) throw error
+      process.stderr.write(renderReports(error.reports, 'pretty', errStyle))
+      return this.exit(1)
+    }
+    const engine = await compile(loaded.manifest, { manifestPath: args.manifest, ...(flags.model ? { modelName: flags.model } : {}) })
+    const controller = new AbortController()
+    process.once('SIGINT', () => controller.abort(new Error('interrupted')))
+    let endsWithNewline = true
+    const result = await engine.run(task, {
+      ...(flags.session ? { sessionId: flags.session } : {}),
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'text_delta') {
+          if (!flags.json) process.stdout.write(event.text)
+          endsWithNewline = event.text.endsWith('\n')
+          return
+        }
+        const line = render.describeEvent(event, errStyle, flags.verbose)
+        if (!line) return
+        if (!endsWithNewline && !flags.json) { process.stdout.write('\n'); endsWithNewline = true }
+        process.stderr.write(`${line}\n`)
+      },
+    })
+    if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+    else {
+      if (!endsWithNewline) process.stdout.write('\n')
+      process.stderr.write(`${render.describeResult(result, errStyle)}\n`)
+    }
+    if (result.status !== 'completed') this.exit(1)
+  }
+}
+
+async function readTaskFromStdin(): Promise<string | undefined> {
+  if (process.stdin.isTTY) return undefined
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}

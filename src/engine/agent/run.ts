@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto'
+import { AgentorError } from '../errors.js'
+import type { ChatMessage, ToolSpec } from '../llm/contract.js'
+import type { FailoverModel } from '../llm/failover.js'
+import type { ResolvedLimits, ResolvedPricing } from '../manifest/generated/manifest-types.js'
+import type { SkillContext } from '../skills/contract.js'
+import type { SkillRegistry } from '../skills/registry.js'
+import type { FileTranscriptStore } from '../transcript/file-store.js'
+import { newSessionId } from '../transcript/session-id.js'
+import { Budget } from './budget.js'
+import type { EventSink, UsageByModel } from './events.js'
+import { RunRecorder } from './recorder.js'
+import { historyFromTranscript } from './session-history.js'
+import { executeToolCalls } from './tool-execution.js'
+
+/** How many times in a row an answer cut off at max tokens is continued. */
+const MAX_CONTINUATIONS = 3
+const CONTINUE_PROMPT = 'Your answer was cut off at the output token limit. Continue exactly where you stopped, without repeating anything.'
+
+export interface AgentSetup {
+  name: string
+  system: string
+  model: FailoverModel
+  pricing: ReadonlyMap<string, ResolvedPricing | undefined>
+  registry: SkillRegistry
+  tools: readonly ToolSpec[]
+  limits: ResolvedLimits
+  skillContext: Omit<SkillContext, 'signal' | 'sessionId'>
+  transcripts?: FileTranscriptStore
+}
+
+export interface RunOptions {
+  /** Continue this session (its transcript supplies the history); a new one is started otherwise. */
+  sessionId?: string
+  onEvent?: EventSink
+  signal?: AbortSignal
+}
+
+export interface RunResult {
+  sessionId: string
+  status: 'completed' | 'failed'
+  output: string
+  reason?: string
+  turns: number
+  usage: UsageByModel[]
+  costUsd: number
+}
+
+/** One task through the tool-calling loop, streamed to the listener and recorded in the transcript. */
+export async function runAgent(setup: AgentSetup, task: string, options: RunOptions = {}): Promise<RunResult> {
+  const signal = options.signal ?? new AbortController().signal
+  const sessionId = options.sessionId ?? newSessionId()
+  const prior = options.sessionId && setup.transcripts ? setup.transcripts.read(options.sessionId).entries : []
+  const recorder = new RunRecorder(setup.transcripts, sessionId, randomUUID(), prior.at(-1)?.seq ?? 0, options.onEvent)
+  const budget = new Budget(setup.limits, setup.pricing)
+  const messages: ChatMessage[] = [...historyFromTranscript(prior), { role: 'user', content: task }]
+  recorder.emit({ type: 'run_start', agent: setup.name, models: setup.model.labels, resumed: prior.length > 0 })
+  recorder.emit({ type: 'user_message', content: task })
+
+  const finish = (status: RunResult['status'], output: string, reason?: string): RunResult => {
+    const usage = budget.summary()
+    recorder.emit({ type: 'run_end', status, ...(reason ? { reason } : {}), turns: recorder.turn, usage })
+    return { sessionId, status, output, ...(reason ? { reason } : {}), turns: recorder.turn, usage, costUsd: budget.totals().costUsd }
+  }
+
+  let answer = ''
+  let continuations = 0
+  try {
+    for (;;) {
+      if (recorder.turn >= setup.limits.maxTurns) return finish('failed', answer, `the agent did not finish within limits.maxTurns (${setup.limits.maxTurns} turns)`)
+      const overBudget = budget.exceeded()
+      if (overBudget) return finish('failed', answer, overBudget)
+      signal.throwIfAborted()
+      recorder.turn++
+      const turn = await setup.model.complete(
+        { system: setup.system, messages, tools: setup.tools, signal },
+        { onTextDelta: (text) => recorder.emit({ type: 'text_delta', text }), emit: recorder.emit },
+      )
+      const costUsd = budget.add(turn.model, turn.usage)
+      recorder.emit({ type: 'usage', model: turn.model, ...turn.usage, costUsd })
+      messages.push({ role: 'assistant', content: turn.text, toolCalls: turn.toolCalls })
+      recorder.emit({ type: 'assistant_message', model: turn.model, content: turn.text, toolCalls: turn.toolCalls, stopReason: turn.stopReason })
+      answer = continuations > 0 ? answer + turn.text : turn.text
+      if (turn.toolCalls.length > 0) {
+        continuations = 0
+        messages.push(...await executeToolCalls(turn.toolCalls, {
+          registry: setup.registry, offered: new Set(setup.tools.map((tool) => tool.name)), signal,
+          context: { ...setup.skillContext, sessionId }, timeoutMs: setup.limits.toolTimeoutSeconds * 1000, emit: recorder.emit,
+        }))
+        continue
+      }
+      if (turn.stopReason !== 'length') return finish('completed', answer)
+      if (continuations >= MAX_CONTINUATIONS) return finish('failed', answer, `the answer was still cut off at the token limit after ${MAX_CONTINUATIONS} continuations; raise model.maxTokens`)
+      continuations++
+      messages.push({ role: 'user', content: CONTINUE_PROMPT })
+      recorder.emit({ type: 'user_message', content: CONTINUE_PROMPT })
+    }
+  } catch (error) {
+    if (signal.aborted) return finish('failed', answer, 'interrupted')
+    if (error instanceof AgentorError) return finish('failed', answer, error.message)
+    throw error
+  }
+}

@@ -1,0 +1,48 @@
+import type { ChatMessage, ToolCall } from '../llm/contract.js'
+import type { SkillContext, SkillResult } from '../skills/contract.js'
+import type { SkillRegistry } from '../skills/registry.js'
+import type { EventSink } from './events.js'
+
+export interface ToolExecution {
+  registry: SkillRegistry
+  /** Names the agent was offered; anything else is refused. */
+  offered: ReadonlySet<string>
+  context: Omit<SkillContext, 'signal'>
+  signal: AbortSignal
+  timeoutMs: number
+  emit: EventSink
+}
+
+/** Runs one turn's tool calls concurrently; results come back in call order, errors as error results. */
+export async function executeToolCalls(calls: readonly ToolCall[], execution: ToolExecution): Promise<ChatMessage[]> {
+  for (const call of calls) execution.emit({ type: 'tool_call', callId: call.id, name: call.name, arguments: call.arguments })
+  return Promise.all(calls.map(async (call) => {
+    const started = performance.now()
+    const result = await executeOne(call, execution)
+    const durationMs = Math.round(performance.now() - started)
+    execution.emit({ type: 'tool_result', callId: call.id, name: call.name, content: result.content, isError: result.isError ?? false, durationMs })
+    return { role: 'tool' as const, toolCallId: call.id, name: call.name, content: result.content, isError: result.isError ?? false }
+  }))
+}
+
+async function executeOne(call: ToolCall, execution: ToolExecution): Promise<SkillResult> {
+  if (!execution.offered.has(call.name)) {
+    return { content: `tool \`${call.name}\` is not available to this agent; available: ${[...execution.offered].join(', ') || 'none'}`, isError: true }
+  }
+  const controller = new AbortController()
+  const abort = () => controller.abort(execution.signal.reason)
+  execution.signal.addEventListener('abort', abort, { once: true })
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<SkillResult>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error('tool timed out'))
+      resolve({ content: `\`${call.name}\` timed out after ${execution.timeoutMs / 1000}s`, isError: true })
+    }, execution.timeoutMs)
+  })
+  try {
+    return await Promise.race([execution.registry.execute(call, { ...execution.context, signal: controller.signal }), timedOut])
+  } finally {
+    clearTimeout(timer)
+    execution.signal.removeEventListener('abort', abort)
+  }
+}

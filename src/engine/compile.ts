@@ -1,0 +1,93 @@
+import { realpathSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { runAgent, type AgentSetup, type RunOptions, type RunResult } from './agent/run.js'
+import { AgentorError } from './errors.js'
+import { createBackend } from './llm/backends.js'
+import { FailoverModel } from './llm/failover.js'
+import type { ResolvedAgentManifest, ResolvedModel, ResolvedPricing } from './manifest/generated/manifest-types.js'
+import { isSkillPath } from './skills/builtin-catalogue.js'
+import { BUILTIN_SKILLS } from './skills/builtins/index.js'
+import { SkillRegistry } from './skills/registry.js'
+import { selectToolNames } from './skills/tool-selection.js'
+import { FileTranscriptStore } from './transcript/file-store.js'
+import { createRedactor } from './transcript/redactor.js'
+
+export interface CompileOptions {
+  /** Path of the manifest file; relative paths in it resolve against its directory. */
+  manifestPath: string
+  /** Replaces the primary model's name (`agentor run --model`). */
+  modelName?: string
+  env?: Readonly<Record<string, string | undefined>>
+  /** Injectable for tests: backoff sleeps. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+}
+
+export interface Engine {
+  readonly manifest: ResolvedAgentManifest
+  readonly transcripts: FileTranscriptStore | undefined
+  readonly toolNames: readonly string[]
+  run(task: string, options?: RunOptions): Promise<RunResult>
+}
+
+/** Turns a validated manifest into an engine that runs tasks. */
+export async function compile(manifest: ResolvedAgentManifest, options: CompileOptions): Promise<Engine> {
+  const baseDir = dirname(resolve(options.manifestPath))
+  const env = options.env ?? process.env
+  const chain = [{ ...manifest.model, ...(options.modelName ? { name: options.modelName } : {}) }, ...manifest.model.fallbacks]
+  const backends = await Promise.all(chain.map((model) => createBackend(model, baseDir)))
+  const model = new FailoverModel(backends.map((backend, index) => ({ backend, retry: chain[index]!.retry })), options.sleep ? { sleep: options.sleep } : {})
+  const pricing = new Map<string, ResolvedPricing | undefined>(backends.map((backend, index) => [backend.label, chain[index]!.pricing]))
+  const registry = registerSkills(manifest)
+  const toolNames = selectToolNames(manifest, registry.names())
+  const transcripts = manifest.transcripts.enabled
+    ? new FileTranscriptStore(resolve(baseDir, manifest.transcripts.dir), createRedactor(secretValues(manifest, chain, env)))
+    : undefined
+  const setup: AgentSetup = {
+    name: manifest.name,
+    system: manifest.instructions,
+    model,
+    pricing,
+    registry,
+    tools: registry.specs(toolNames),
+    limits: manifest.limits,
+    skillContext: { workspace: workspaceOf(baseDir, manifest.workspace), settings: manifest.skillSettings },
+    ...(transcripts ? { transcripts } : {}),
+  }
+  return {
+    manifest,
+    transcripts,
+    toolNames,
+    run: (task, runOptions) => runAgent(setup, task, runOptions),
+  }
+}
+
+function registerSkills(manifest: ResolvedAgentManifest): SkillRegistry {
+  const registry = new SkillRegistry()
+  const unavailable: string[] = []
+  for (const entry of manifest.skills) {
+    if (isSkillPath(entry)) unavailable.push(`${entry} (Markdown skills)`)
+    else if (BUILTIN_SKILLS[entry]) registry.register(BUILTIN_SKILLS[entry])
+    else unavailable.push(entry)
+  }
+  if (unavailable.length) throw new AgentorError('E_SKILL_UNAVAILABLE', `this version of agentor cannot run: ${unavailable.join(', ')}`, 'remove them from `skills:` to run this manifest now')
+  return registry
+}
+
+function workspaceOf(baseDir: string, workspace: string): string {
+  try {
+    return realpathSync(resolve(baseDir, workspace))
+  } catch {
+    throw new AgentorError('E_WORKSPACE', `workspace directory ${resolve(baseDir, workspace)} does not exist`, 'create it or change `workspace:` in the manifest')
+  }
+}
+
+/** Values that must never reach a transcript: configured keys and the providers' key variables. */
+function secretValues(manifest: ResolvedAgentManifest, chain: readonly ResolvedModel[], env: Readonly<Record<string, string | undefined>>): (string | undefined)[] {
+  return [
+    ...chain.map((model) => model.apiKey),
+    manifest.memory.embedder.apiKey,
+    ...manifest.webhooks.map((webhook) => webhook.secret),
+    env.OPENAI_API_KEY,
+    env.ANTHROPIC_API_KEY,
+  ]
+}

@@ -1,0 +1,33 @@
+import type { ResolvedSkillSettings } from '../manifest/generated/manifest-types.js'
+
+export type RiskLevel = 'low' | 'medium' | 'high' | 'critical'
+
+/** What a skill may use while it runs. */
+export interface SkillContext {
+  /** Real path (symlinks resolved) of the directory file and shell tools are confined to. */
+  workspace: string
+  settings: ResolvedSkillSettings
+  /** Aborted when the run is cancelled or the call times out. */
+  signal: AbortSignal
+  sessionId: string
+}
+
+export interface SkillResult {
+  content: string
+  isError?: boolean
+}
+
+/** A tool the model can call. Arguments are validated against `parameters` before `invoke` runs. */
+export interface Skill {
+  name: string
+  description: string
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>
+  risk: RiskLevel
+  invoke(args: Record<string, unknown>, context: SkillContext): Promise<SkillResult | string>
+}
+
+/** A failure the model should see as a tool error (bad input, refused by a guard), not a crash. */
+export class SkillError extends Error {
+  override name = 'SkillError'
+}
