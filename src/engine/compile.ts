@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
+import type { EventSink } from './agent/events.js'
 import { runAgent, type AgentSetup, type RunOptions, type RunResult } from './agent/run.js'
 import { AgentorError } from './errors.js'
 import { createBackend } from './llm/backends.js'
@@ -9,6 +10,8 @@ import { isSkillPath } from './skills/builtin-catalogue.js'
 import { BUILTIN_SKILLS } from './skills/builtins/index.js'
 import { SkillRegistry } from './skills/registry.js'
 import { selectToolNames } from './skills/tool-selection.js'
+import { loadPlugins } from './plugins/loader.js'
+import type { AgentorPlugin } from './plugins/contract.js'
 import { FileTranscriptStore } from './transcript/file-store.js'
 import { createRedactor } from './transcript/redactor.js'
 
@@ -38,6 +41,7 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
   const model = new FailoverModel(backends.map((backend, index) => ({ backend, retry: chain[index]!.retry })), options.sleep ? { sleep: options.sleep } : {})
   const pricing = new Map<string, ResolvedPricing | undefined>(backends.map((backend, index) => [backend.label, chain[index]!.pricing]))
   const registry = registerSkills(manifest)
+  const plugins = await loadPlugins(manifest.plugins, baseDir, registry)
   const toolNames = selectToolNames(manifest, registry.names())
   const transcripts = manifest.transcripts.enabled
     ? new FileTranscriptStore(resolve(baseDir, manifest.transcripts.dir), createRedactor(secretValues(manifest, chain, env)))
@@ -57,7 +61,7 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
     manifest,
     transcripts,
     toolNames,
-    run: (task, runOptions) => runAgent(setup, task, runOptions),
+    run: (task, runOptions = {}) => runAgent(setup, task, { ...runOptions, onEvent: notifyPlugins(plugins, runOptions.onEvent) }),
   }
 }
 
@@ -90,4 +94,19 @@ function secretValues(manifest: ResolvedAgentManifest, chain: readonly ResolvedM
     env.OPENAI_API_KEY,
     env.ANTHROPIC_API_KEY,
   ]
+}
+
+function notifyPlugins(plugins: readonly AgentorPlugin[], listener: EventSink | undefined): EventSink | undefined {
+  const handlers = plugins.flatMap((plugin) => (plugin.onEvent ? [plugin.onEvent.bind(plugin)] : []))
+  if (handlers.length === 0) return listener
+  return (event) => {
+    listener?.(event)
+    for (const handler of handlers) {
+      try {
+        handler(event)
+      } catch {
+        // A plugin's failure to observe an event must not break the run it observes.
+      }
+    }
+  }
 }

@@ -52,6 +52,7 @@ function declaredSkillNames(context: CrossReferenceContext, report: Report): Set
     }
   })
   for (const server of context.manifest.mcpServers) names.add(`mcp_${server.name}_*`)
+  for (const plugin of context.manifest.plugins) for (const skill of plugin.skills) names.add(skill)
   return names
 }
 

@@ -615,6 +615,10 @@ export interface Plugin {
    * Options passed to the plugin.
    */
   options?: {};
+  /**
+   * Names of the skills the plugin registers, so `validate` can check references to them and a run can verify the plugin provided exactly these.
+   */
+  skills?: string[];
 }
 /**
  * JSONL session transcripts: every message, tool call, retry, approval and usage event.
@@ -1346,6 +1350,10 @@ export interface ResolvedPlugin {
    * Options passed to the plugin.
    */
   options: {};
+  /**
+   * Names of the skills the plugin registers, so `validate` can check references to them and a run can verify the plugin provided exactly these.
+   */
+  skills: string[];
 }
 /**
  * JSONL session transcripts: every message, tool call, retry, approval and usage event.
