@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import { BUILTIN_SKILL_NAMES, BUILTIN_TOOL_GROUPS, isSkillPath } from '../skills/builtin-catalogue.js'
 import { discoverSkillFiles, readSkillFile } from '../skills/markdown/discover.js'
 import { Codes, type Diagnostic } from './diagnostics.js'
+import { displayPath } from './display-path.js'
 import type { ResolvedAgentManifest, ResolvedModel } from './generated/manifest-types.js'
 import type { PathSegment } from './json-path.js'
 import { formatJsonPath } from './json-path.js'
@@ -16,13 +17,13 @@ export interface CrossReferenceContext {
   interpolatedPaths: ReadonlySet<string>
 }
 
-type Report = (path: PathSegment[], code: string, message: string, hint?: string, severity?: Diagnostic['severity']) => void
+type Report = (path: PathSegment[], code: string, message: string, hint?: string, severity?: Diagnostic['severity'], target?: 'key' | 'value') => void
 
 /** Checks that names and paths the manifest mentions refer to things that exist. */
 export function checkCrossReferences(context: CrossReferenceContext): Diagnostic[] {
   const diagnostics: Diagnostic[] = []
-  const report: Report = (path, code, message, hint, severity = 'error') =>
-    diagnostics.push(locatedDiagnostic(context.source, path, { code, message, severity, ...(hint ? { hint } : {}) }))
+  const report: Report = (path, code, message, hint, severity = 'error', target = 'value') =>
+    diagnostics.push(locatedDiagnostic(context.source, path, { code, message, severity, ...(hint ? { hint } : {}) }, target))
   const declared = declaredSkillNames(context, report)
   checkToolGroups(context.manifest, declared, report)
   checkApproval(context.manifest, declared, report)
@@ -42,12 +43,12 @@ function declaredSkillNames(context: CrossReferenceContext, report: Report): Set
       return
     }
     const path = resolve(context.baseDir, entry)
-    if (!existsSync(path)) return report(['skills', index], Codes.skillPathMissing, `skill path \`${entry}\` does not exist`, `resolved to ${path}`)
+    if (!existsSync(path)) return report(['skills', index], Codes.skillPathMissing, `skill path \`${entry}\` does not exist`, `resolved to ${displayPath(path)}`)
     const files = discoverSkillFiles(path)
     if (files.length === 0) report(['skills', index], Codes.skillPathMissing, `no SKILL.md files under \`${entry}\``, 'Markdown skills live in `<dir>/<name>/SKILL.md` or are `.md` files named directly')
     for (const file of files) {
       const skill = readSkillFile(file)
-      if (skill.problem) report(['skills', index], Codes.skillPathMissing, `invalid skill ${file}:${skill.problem.line}:${skill.problem.column}: ${skill.problem.message}`)
+      if (skill.problem) report(['skills', index], Codes.skillPathMissing, `invalid skill ${displayPath(file)}:${skill.problem.line}:${skill.problem.column}: ${skill.problem.message}`)
       else names.add(skill.name!)
     }
   })
@@ -68,7 +69,7 @@ function unknownSkillHint(name: string, declared: ReadonlySet<string>): string {
 
 function checkToolGroups(manifest: ResolvedAgentManifest, declared: ReadonlySet<string>, report: Report) {
   for (const [group, members] of Object.entries(manifest.toolGroups)) {
-    if (group in BUILTIN_TOOL_GROUPS) report(['toolGroups', group], Codes.groupShadowsBuiltin, `\`${group}\` is a builtin tool group`, 'choose another name for your group')
+    if (group in BUILTIN_TOOL_GROUPS) report(['toolGroups', group], Codes.groupShadowsBuiltin, `\`${group}\` is a builtin tool group`, 'choose another name for your group', 'error', 'key')
     for (const [index, member] of (members ?? []).entries()) {
       if (!isDeclared(member, declared)) report(['toolGroups', group, index], Codes.unknownSkill, `tool group \`${group}\` names \`${member}\`, which is not a declared skill`, unknownSkillHint(member, declared))
     }
@@ -117,17 +118,19 @@ function checkShellPatterns(manifest: ResolvedAgentManifest, report: Report) {
   })
 }
 
+const PROVIDER_KEY_VARIABLES: Record<string, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', scripted: 'API_KEY' }
+
 function checkInlineSecrets(context: CrossReferenceContext, report: Report) {
-  const secrets: PathSegment[][] = [
-    ['model', 'apiKey'],
-    ...context.manifest.model.fallbacks.map((_, index) => ['model', 'fallbacks', index, 'apiKey']),
-    ['memory', 'embedder', 'apiKey'],
-    ...context.manifest.webhooks.map((_, index) => ['webhooks', index, 'secret']),
+  const { manifest } = context
+  const secrets: [PathSegment[], string | undefined, string][] = [
+    [['model', 'apiKey'], manifest.model.apiKey, PROVIDER_KEY_VARIABLES[manifest.model.provider]!],
+    ...manifest.model.fallbacks.map((model, index): [PathSegment[], string, string] => [['model', 'fallbacks', index, 'apiKey'], model.apiKey, PROVIDER_KEY_VARIABLES[model.provider]!]),
+    [['memory', 'embedder', 'apiKey'], manifest.memory.embedder.apiKey, 'OPENAI_API_KEY'],
+    ...manifest.webhooks.map((webhook, index): [PathSegment[], string | undefined, string] => [['webhooks', index, 'secret'], webhook.secret, `${webhook.name.toUpperCase().replace(/-/g, '_')}_SECRET`]),
   ]
-  for (const path of secrets) {
-    const value = path.reduce<unknown>((node, segment) => (node as Record<string, unknown> | undefined)?.[segment], context.manifest)
-    if (typeof value === 'string' && value !== '' && !context.interpolatedPaths.has(formatJsonPath(path))) {
-      report(path, Codes.inlineSecret, 'secret is written into the manifest', 'reference an environment variable instead, e.g. `${OPENAI_API_KEY}`, so it stays out of git', 'warning')
+  for (const [path, value, variable] of secrets) {
+    if (value && !context.interpolatedPaths.has(formatJsonPath(path))) {
+      report(path, Codes.inlineSecret, 'secret is written into the manifest', `reference an environment variable instead, e.g. \`\${${variable}}\`, so it stays out of git`, 'warning')
     }
   }
 }

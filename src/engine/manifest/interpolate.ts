@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { isScalar, parse, Scalar, visit } from 'yaml'
 import { Codes, type Diagnostic } from './diagnostics.js'
+import { displayPath } from './display-path.js'
 import { formatJsonPath, type PathSegment } from './json-path.js'
 import { locatedDiagnostic, type ManifestSource } from './source.js'
 
@@ -24,7 +25,7 @@ export function manifestEnvironment(file: string, environment: Environment): { e
     return {
       env: environment,
       diagnostics: [{
-        file: dotenvPath, line: 1, column: 1, path: '$', code: Codes.dotenvUnreadable, severity: 'error',
+        file: displayPath(dotenvPath), line: 1, column: 1, endLine: 1, endColumn: 1, path: '$', code: Codes.dotenvUnreadable, severity: 'error',
         message: `cannot read .env: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       }],
     }
@@ -34,10 +35,12 @@ export function manifestEnvironment(file: string, environment: Environment): { e
 /**
  * Replaces `${VAR}` references in every scalar value, in place, keeping node positions. A plain
  * (unquoted) scalar that is exactly one reference takes the type of what it expands to, so
- * `maxTurns: ${TURNS:-20}` is a number. Returns the diagnostics and the paths that were interpolated.
+ * `maxTurns: ${TURNS:-20}` is a number. Returns the diagnostics, the paths that were interpolated,
+ * and those whose interpolation failed (their schema errors would only repeat the problem).
  */
-export function interpolateEnvironment(source: ManifestSource, env: Environment): { diagnostics: Diagnostic[]; interpolatedPaths: Set<string> } {
+export function interpolateEnvironment(source: ManifestSource, env: Environment): { diagnostics: Diagnostic[]; interpolatedPaths: Set<string>; failedPaths: Set<string> } {
   const diagnostics: Diagnostic[] = []
+  const failedPaths = new Set<string>()
   const interpolatedPaths = new Set<string>()
   visit(source.document, {
     Scalar(key, node, ancestors) {
@@ -45,13 +48,14 @@ export function interpolateEnvironment(source: ManifestSource, env: Environment)
       const path = pathOf(ancestors, node)
       const result = expand(node.value, env, (reference, code, message, hint) => {
         diagnostics.push(locatedDiagnostic(source, path, { code, message, ...(hint ? { hint } : {}) }, { text: reference }))
+        failedPaths.add(formatJsonPath(path))
       })
       if (!result.referenced) return
       interpolatedPaths.add(formatJsonPath(path))
       node.value = node.type === Scalar.PLAIN && result.wholeValueIsOneReference ? retype(result.text) : result.text
     },
   })
-  return { diagnostics, interpolatedPaths }
+  return { diagnostics, interpolatedPaths, failedPaths }
 }
 
 type Report = (reference: string, code: string, message: string, hint?: string) => void
@@ -85,6 +89,7 @@ function expand(value: string, env: Environment, report: Report) {
 const REFERENCE_ONLY = /^\$\{[^}]*\}$/
 
 function retype(text: string): unknown {
+  if (text.trim() === '') return text
   try {
     const value: unknown = parse(text, { version: '1.2' })
     return typeof value === 'number' || typeof value === 'boolean' || value === null ? value : text

@@ -31,9 +31,10 @@ export function schemaDiagnostics(source: ManifestSource, data: unknown, errors:
 }
 
 function describe(source: ManifestSource, data: unknown, error: ErrorObject): Diagnostic | undefined {
-  const path = parseJsonPointer(error.instancePath, data)
+  const objectPath = parseJsonPointer(error.instancePath, data)
+  const path = error.propertyName === undefined ? objectPath : [...objectPath, error.propertyName]
   const node = schemaAt(path)
-  const what = path.length === 0 ? 'the manifest' : `\`${String(path.at(-1))}\``
+  const what = describePath(path)
   const params = error.params as Record<string, unknown>
   switch (error.keyword) {
     case 'additionalProperties': {
@@ -57,13 +58,16 @@ function describe(source: ManifestSource, data: unknown, error: ErrorObject): Di
     case 'const':
       return locatedDiagnostic(source, path, { code: Codes.notAllowed, message: `${what} must be ${JSON.stringify(params.allowedValue)}`, ...hintFrom(node) })
     case 'pattern':
+      if (error.propertyName !== undefined) return locatedDiagnostic(source, path, { code: Codes.pattern, message: `the name ${what} does not match the pattern ${String(params.pattern)}`, hint: 'names use lowercase letters, digits, `-` and `_`' }, 'key')
       return locatedDiagnostic(source, path, { code: Codes.pattern, message: `${what} does not match the pattern ${String(params.pattern)}`, ...hintFrom(node) })
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
       return locatedDiagnostic(source, path, { code: Codes.range, message: `${what} must be ${String(params.comparison)} ${String(params.limit)}`, ...hintFrom(node) })
     case 'minLength': case 'minItems': case 'maxLength': case 'maxItems':
       return locatedDiagnostic(source, path, { code: Codes.length, message: lengthMessage(what, error.keyword, Number(params.limit)), ...hintFrom(node) })
-    case 'uniqueItems':
-      return locatedDiagnostic(source, [...path, Number(params.i)], { code: Codes.duplicateItem, message: `duplicate item: entries ${String(params.j)} and ${String(params.i)} of ${what} are the same` })
+    case 'uniqueItems': {
+      const [first, duplicate] = [Number(params.i), Number(params.j)].sort((a, b) => a - b)
+      return locatedDiagnostic(source, [...path, duplicate!], { code: Codes.duplicateItem, message: `duplicate item: entry ${duplicate} of ${what} repeats entry ${first}`, hint: 'remove the repeated entry' })
+    }
     case 'propertyNames':
       return undefined // reported by the `pattern` error on the name itself
     case 'if':
@@ -71,6 +75,15 @@ function describe(source: ManifestSource, data: unknown, error: ErrorObject): Di
     default:
       return locatedDiagnostic(source, path, { code: Codes.schema, message: `${what} ${error.message ?? 'is invalid'}`, ...hintFrom(node) })
   }
+}
+
+/** `name`, or `webhooks[0]` for a list item, or `the manifest` for the root. */
+function describePath(path: readonly PathSegment[]): string {
+  if (path.length === 0) return 'the manifest'
+  const last = path.at(-1)!
+  if (typeof last === 'string') return `\`${last}\``
+  const parent = path.at(-2)
+  return `\`${parent === undefined ? '' : String(parent)}[${last}]\``
 }
 
 function hintFrom(node: SchemaNode | undefined): { hint?: string } {

@@ -50,8 +50,10 @@ export function readManifestText(file: string): { text?: string; diagnostic?: Di
 export function parseManifestText(file: string, text: string): { source: ManifestSource; diagnostics: Diagnostic[] } {
   const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, version: '1.2', merge: false })
   const source = { file, text, document, lineStarts: lineStartOffsets(text) }
-  const diagnostics = [...document.errors, ...document.warnings].map((error) => yamlErrorDiagnostic(source, error))
-  return { source, diagnostics }
+  // Broken indentation makes the parser see keys twice; those duplicate-key errors only repeat the real one.
+  const syntaxBroken = document.errors.some((error) => error.code !== 'DUPLICATE_KEY')
+  const problems = [...document.errors, ...document.warnings].filter((error) => !(syntaxBroken && error.code === 'DUPLICATE_KEY'))
+  return { source, diagnostics: problems.map((error) => yamlErrorDiagnostic(source, error)) }
 }
 
 /** The document as plain data, refusing alias expansion beyond a small limit (YAML bombs). */
@@ -180,13 +182,29 @@ function findFirstAlias(node: unknown): Alias | undefined {
   return undefined
 }
 
+/** The parser reports an unclosed quote where the file ends; point at the quote that was never closed. */
+function unclosedQuoteRange(text: string, error: YAMLError): [number, number] {
+  const quote = /"/.test(error.message) ? '"' : "'"
+  let offset = 0
+  for (const line of text.split('\n')) {
+    const unescaped = quote === '"' ? line.replace(/\\./g, '') : line.replace(/''/g, '')
+    const content = unescaped.replace(/\s#.*$/, '')
+    if ((content.split(quote).length - 1) % 2 === 1) {
+      const at = offset + line.indexOf(quote)
+      return [at, at + 1]
+    }
+    offset += line.length + 1
+  }
+  return error.pos
+}
+
 const yamlErrorCodes: Record<string, string> = {
   DUPLICATE_KEY: Codes.yamlDuplicateKey,
   MULTIPLE_DOCS: Codes.yamlMultipleDocuments,
 }
 
 function yamlErrorDiagnostic(source: ManifestSource, error: YAMLError): Diagnostic {
-  const [start, end] = error.pos
+  const [start, end] = error.code === 'MISSING_CHAR' ? unclosedQuoteRange(source.text, error) : error.pos
   const firstLine = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
   return {
     file: source.file, ...rangeLocation(source, start, end), path: '$',

@@ -1,7 +1,8 @@
 import { realpathSync } from 'node:fs'
-import { dirname, relative, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { checkCrossReferences } from './cross-references.js'
 import { Codes, hasErrors, type Diagnostic } from './diagnostics.js'
+import { displayPath } from './display-path.js'
 import type { ResolvedAgentManifest } from './generated/manifest-types.js'
 import validateManifestSchema from './generated/validate-manifest.js'
 import { interpolateEnvironment, manifestEnvironment, type Environment } from './interpolate.js'
@@ -78,7 +79,8 @@ class ManifestValidator {
       }))
     }
     if (!validateManifestSchema(data)) {
-      report.diagnostics.push(...schemaDiagnostics(source, data, validateManifestSchema.errors ?? []))
+      const schemaProblems = schemaDiagnostics(source, data, validateManifestSchema.errors ?? [])
+      report.diagnostics.push(...schemaProblems.filter((d) => !interpolation.failedPaths.has(d.path)))
       return
     }
     const manifest = data as ResolvedAgentManifest
@@ -123,9 +125,4 @@ function canonical(path: string): string {
   } catch {
     return path
   }
-}
-
-function displayPath(absolutePath: string): string {
-  const fromCwd = relative(process.cwd(), absolutePath)
-  return fromCwd.startsWith('..') || fromCwd === '' ? absolutePath : fromCwd
 }
