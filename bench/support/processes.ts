@@ -40,13 +40,18 @@ export function runNodeWithUsage(args: readonly string[], cwd: string): Measured
   }
 }
 
-/** Wall times of `runs` fresh processes, after `warmups` unmeasured ones; each must exit 0. */
-export function coldRunTimes(args: readonly string[], cwd: string, runs: number, warmups: number): number[] {
-  const times: number[] = []
-  for (let i = 0; i < warmups + runs; i++) {
-    const run = runNode(args, cwd)
-    assertSucceeded(`node ${args.join(' ')}`, run)
-    if (i >= warmups) times.push(run.wallMs)
+/**
+ * Wall times of `runs` fresh processes per command, after `warmups` unmeasured rounds. The commands
+ * take turns, so drift in machine load affects them alike. Every run must exit 0.
+ */
+export function coldRunTimes(commands: readonly (readonly string[])[], cwd: string, runs: number, warmups: number): number[][] {
+  const times = commands.map((): number[] => [])
+  for (let round = 0; round < warmups + runs; round++) {
+    commands.forEach((args, index) => {
+      const run = runNode(args, cwd)
+      assertSucceeded(`node ${args.join(' ')}`, run)
+      if (round >= warmups) times[index]!.push(run.wallMs)
+    })
   }
   return times
 }

@@ -1,8 +1,9 @@
 /**
  * What the OpenAI and Anthropic backends share: turning SDK failures into `ModelError`s (by HTTP
- * status and error class, never by message text), reading a stream with an idle timeout, and
- * keeping API keys out of error messages.
+ * status and error class, never by message text) with API keys kept out of their messages,
+ * reading a stream with an idle timeout, and parsing streamed tool-call arguments.
  */
+import type { ToolCall } from './contract.js'
 import { kindForStatus, ModelError, retryAfterMs } from './model-error.js'
 
 type ErrorClass<T extends Error = Error> = abstract new (...args: never[]) => T
@@ -16,8 +17,6 @@ export interface SdkErrorClasses {
 }
 
 export interface CallState {
-  /** `provider:name`, prefixed to every message. */
-  label: string
   /** Credentials that must never appear in a message. */
   secrets: readonly string[]
   /** Whether any text or tool-call delta has arrived: a failure after that is `interrupted`. */
@@ -32,7 +31,7 @@ class StreamReadError extends Error {
   }
 }
 
-/** The stream went quiet for longer than the timeout after the response had started. */
+/** The stream went quiet for longer than the timeout after the response headers had arrived. */
 class StreamIdleError extends Error {
   constructor(readonly idleMs: number) {
     super(`no data for ${idleMs} ms`)
@@ -86,12 +85,12 @@ export function toModelError(error: unknown, sdk: SdkErrorClasses, state: CallSt
   if (error instanceof ModelError || error instanceof sdk.APIUserAbortError || state.signal?.aborted) return error
   const failure = error instanceof StreamReadError ? classifyStreamRead(error.failure, sdk) : classify(error, sdk)
   if (!failure) return error
-  const { kind, message, ...details } = failure
-  if (state.started) {
-    const broken = `${state.label}: the answer broke off after output had started (${message})`
-    return new ModelError('interrupted', redact(broken, state.secrets), { status: details.status, errorClass: details.errorClass })
-  }
-  return new ModelError(kind, redact(`${state.label}: ${message}`, state.secrets), details)
+  // The failover layer prefixes the model's label, so messages say only what went wrong.
+  const message = redact(failure.message, state.secrets)
+  const { errorClass, status, retryAfterMs } = failure
+  const withStatus = { errorClass, ...(status === undefined ? {} : { status }) }
+  if (state.started) return new ModelError('interrupted', message, withStatus)
+  return new ModelError(failure.kind, message, { ...withStatus, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) })
 }
 
 interface Failure {
@@ -114,7 +113,7 @@ function classify(error: unknown, sdk: SdkErrorClasses): Failure | undefined {
       errorClass: 'http',
       status: error.status,
       retryAfterMs: retryAfterMs(headerReader(error.headers)),
-      message: error.message,
+      message: 'apiMessage' in error && typeof error.apiMessage === 'string' ? `${error.status} ${error.apiMessage}` : error.message,
     }
   }
   if (error instanceof SyntaxError) return { kind: 'retry', errorClass: 'malformed', message: describe('malformed response', error) }
@@ -147,6 +146,32 @@ export function headerReader(headers: unknown): { get(name: string): string | nu
   }
 }
 
+/** Anything shorter is no real key, and replacing it would only garble the message. */
+const MIN_SECRET_LENGTH = 4
+
 export function redact(text: string, secrets: readonly string[]): string {
-  return secrets.filter((secret) => secret.length > 0).reduce((result, secret) => result.split(secret).join('[redacted]'), text)
+  return secrets
+    .filter((secret) => secret.length >= MIN_SECRET_LENGTH)
+    .reduce((result, secret) => result.split(secret).join('[redacted]'), text)
+}
+
+// ---------------------------------------------------------------------------
+// Tool-call arguments, shared by both backends
+
+/** Arguments JSON as the model streamed it: an empty string is `{}`, text that is not a JSON object is kept raw. */
+export function parseToolArguments(text: string): ToolCall['arguments'] {
+  if (text.trim() === '') return {}
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>
+  } catch {
+    // kept raw below
+  }
+  return { unparsed: text }
+}
+
+/** The raw text of arguments that did not parse, or undefined for a parsed object. */
+export function unparsedText(args: ToolCall['arguments']): string | undefined {
+  const keys = Object.keys(args)
+  return keys.length === 1 && keys[0] === 'unparsed' && typeof args.unparsed === 'string' ? args.unparsed : undefined
 }
