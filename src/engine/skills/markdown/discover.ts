@@ -23,7 +23,20 @@ export function discoverSkillFiles(path: string): string[] {
     .sort()
 }
 
+const parsedFiles = new Map<string, { stamp: string; skill: DiscoveredSkill }>()
+
+/** Parses a skill file, reusing the last parse while the file is unchanged. */
 export function readSkillFile(file: string): DiscoveredSkill {
+  const { mtimeMs, size } = statSync(file)
+  const stamp = `${mtimeMs}:${size}`
+  const cached = parsedFiles.get(file)
+  if (cached?.stamp === stamp) return cached.skill
+  const skill = parseDiscoveredSkill(file)
+  parsedFiles.set(file, { stamp, skill })
+  return skill
+}
+
+function parseDiscoveredSkill(file: string): DiscoveredSkill {
   const { skill, problem } = parseSkillFile(readFileSync(file, 'utf8'))
   if (problem) return { file, problem }
   const name = skill!.attributes.name
