@@ -8,7 +8,7 @@ import { kindForStatus, ModelError } from './model-error.js'
  */
 export function createScriptedBackend(model: ResolvedModel, turns: readonly ResolvedScriptedTurn[]): ModelBackend {
   let next = 0
-  const label = `scripted:${model.name ?? 'scripted'}`
+  const label = model.name ? `scripted:${model.name}` : 'scripted'
   return {
     label,
     async complete(request: ModelRequest, callbacks: ModelCallbacks = {}): Promise<ModelTurn> {

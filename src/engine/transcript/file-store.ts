@@ -8,13 +8,18 @@ import { assertSessionId } from './session-id.js'
  * so a process killed at any moment leaves only whole lines behind.
  */
 export class FileTranscriptStore implements TranscriptStore {
+  private directoryReady = false
+
   constructor(
     readonly dir: string,
     private readonly redact: (line: string) => string = (line) => line,
   ) {}
 
   append(entry: TranscriptEntry): void {
-    mkdirSync(this.dir, { recursive: true })
+    if (!this.directoryReady) {
+      mkdirSync(this.dir, { recursive: true })
+      this.directoryReady = true
+    }
     appendFileSync(this.fileOf(entry.sessionId), `${this.redact(JSON.stringify(entry))}\n`)
   }
 
