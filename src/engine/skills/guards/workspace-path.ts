@@ -49,7 +49,7 @@ function errorCode(error: unknown): string | undefined {
  */
 async function walk(abs: string, shown: string, hops: number): Promise<Walked> {
   const parts = abs.split(sep).filter((part) => part !== '')
-  let current = sep
+  let current: string = sep
   for (let index = 0; index < parts.length; index++) {
     const next = join(current, parts[index]!)
     let stats
@@ -86,6 +86,14 @@ async function walk(abs: string, shown: string, hops: number): Promise<Walked> {
  * Messages name paths relative to the workspace only.
  */
 export async function resolveInWorkspace(workspace: string, requested: string, options: ResolveOptions = {}): Promise<string> {
+  try {
+    return await resolveChecked(workspace, requested, options)
+  } catch (error) {
+    throw toSkillError(error, 'resolve', requested.replace(/\0/g, '\\0').slice(0, 200))
+  }
+}
+
+async function resolveChecked(workspace: string, requested: string, options: ResolveOptions): Promise<string> {
   if (requested.includes('\0')) throw new SkillError('path contains a NUL byte')
   if (requested.length > MAX_PATH_LENGTH) throw new SkillError(`path too long (${requested.length} characters, limit ${MAX_PATH_LENGTH})`)
   const root = await realpath(workspace)
@@ -125,4 +133,28 @@ async function createParents(root: string, walked: Walked, shown: string): Promi
       if (!stats.isDirectory()) throw new SkillError(`cannot create directory '${displayPath(root, current)}': something else is in the way`)
     }
   }
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ENOSPC: 'no space left on device',
+  EROFS: 'read-only file system',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'name too long',
+  EEXIST: 'already exists',
+}
+
+/**
+ * Turns a file-system error into a SkillError naming the workspace-relative path. Node's own
+ * messages carry absolute host paths, so they are never passed on. SkillErrors pass through.
+ */
+export function toSkillError(error: unknown, action: string, shown: string): SkillError {
+  if (error instanceof SkillError) return error
+  const code = (error as NodeJS.ErrnoException | undefined)?.code
+  const text = code ? (ERRNO_TEXT[code] ?? code) : 'unexpected error'
+  return new SkillError(`cannot ${action} '${shown}': ${text}`)
 }

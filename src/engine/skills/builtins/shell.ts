@@ -1,0 +1,185 @@
+import { spawn } from 'node:child_process'
+import type { Readable } from 'node:stream'
+import type { Skill, SkillResult } from '../contract.js'
+import { SkillError } from '../contract.js'
+import { checkShellPolicy } from '../guards/shell-policy.js'
+import { resolveInWorkspace } from '../guards/workspace-path.js'
+
+/** After the shell exits, how long to wait for its output pipes to close before giving up on them. */
+const CLOSE_GRACE_MS = 2000
+/** setTimeout fires at once for delays above 2^31-1 ms, so longer timeouts are clamped to this (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** Keeps the first `limit` bytes of a stream and counts the rest, which is read and dropped (the child never blocks on a full pipe). */
+class CappedCapture {
+  private readonly chunks: Buffer[] = []
+  private kept = 0
+  dropped = 0
+
+  constructor(private readonly limit: number) {}
+
+  attach(stream: Readable): void {
+    stream.on('data', (chunk: Buffer) => {
+      const room = this.limit - this.kept
+      if (room >= chunk.length) {
+        this.chunks.push(chunk)
+        this.kept += chunk.length
+      } else {
+        if (room > 0) {
+          this.chunks.push(chunk.subarray(0, room))
+          this.kept += room
+        }
+        this.dropped += chunk.length - Math.max(room, 0)
+      }
+    })
+  }
+
+  text(): string {
+    const bytes = Buffer.concat(this.chunks)
+    // Do not show half a character where the cap cut one.
+    let end = bytes.length
+    if (this.dropped > 0) {
+      let start = end
+      while (start > 0 && start > end - 3 && (bytes[start - 1]! & 0xc0) === 0x80) start--
+      if (start > 0) {
+        const lead = bytes[start - 1]!
+        const width = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1
+        if (start - 1 + width > end) end = start - 1
+      }
+    }
+    return bytes.subarray(0, end).toString('utf8')
+  }
+}
+
+function killGroup(pid: number): boolean {
+  try {
+    process.kill(-pid, 'SIGKILL')
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface Outcome {
+  code: number | null
+  signal: NodeJS.Signals | null
+  timedOut: boolean
+  aborted: boolean
+  killedLeftovers: boolean
+}
+
+function section(name: string, capture: CappedCapture): string {
+  const body = capture.text()
+  const note = capture.dropped > 0 ? `${body.endsWith('\n') || body === '' ? '' : '\n'}[${name} truncated: ${capture.dropped} more bytes dropped]\n` : ''
+  return `--- ${name} ---\n${body}${note}`
+}
+
+export const shellSkill: Skill = {
+  name: 'shell',
+  description: 'Run a command with /bin/sh in the workspace directory. Returns the exit code, stdout and stderr (each capped). The whole process group is killed on timeout.',
+  risk: 'high',
+  parameters: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['command'],
+    properties: {
+      command: { type: 'string', minLength: 1, description: 'Shell command line, run as `/bin/sh -c command`.' },
+      timeoutSeconds: { type: 'number', exclusiveMinimum: 0, description: 'Seconds before the command is killed; the configured limit applies if smaller.' },
+    },
+  },
+  async invoke(args, context): Promise<SkillResult> {
+    const command = args.command as string
+    const settings = context.settings.shell
+    const requestedTimeout = args.timeoutSeconds as number | undefined
+    const timeoutSeconds = Math.min(requestedTimeout ?? settings.timeoutSeconds, settings.timeoutSeconds)
+
+    const decision = checkShellPolicy(command, { allow: settings.allow, deny: settings.deny })
+    for (const target of decision.redirectTargets) {
+      try {
+        await resolveInWorkspace(context.workspace, target, { forWrite: true })
+      } catch (error) {
+        if (error instanceof SkillError) throw new SkillError(`command refused: redirection target '${target}' is not allowed (${error.message})`)
+        throw error
+      }
+    }
+    if (context.signal.aborted) throw new SkillError('aborted before the command started')
+
+    const child = spawn('/bin/sh', ['-c', command], {
+      cwd: context.workspace,
+      env: withoutSecrets(process.env),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const stdout = new CappedCapture(settings.maxOutputBytes)
+    const stderr = new CappedCapture(settings.maxOutputBytes)
+    stdout.attach(child.stdout)
+    stderr.attach(child.stderr)
+
+    const outcome = await new Promise<Outcome>((resolvePromise, rejectPromise) => {
+      const state: Outcome = { code: null, signal: null, timedOut: false, aborted: false, killedLeftovers: false }
+      let exited = false
+      let settled = false
+      let graceTimer: NodeJS.Timeout | undefined
+
+      const finish = (): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        clearTimeout(graceTimer)
+        context.signal.removeEventListener('abort', onAbort)
+        resolvePromise(state)
+      }
+      const onAbort = (): void => {
+        if (exited || child.pid === undefined) return
+        state.aborted = true
+        killGroup(child.pid)
+      }
+      const timer = setTimeout(() => {
+        if (exited || child.pid === undefined) return
+        state.timedOut = true
+        killGroup(child.pid)
+      }, Math.min(timeoutSeconds * 1000, MAX_TIMER_MS))
+      context.signal.addEventListener('abort', onAbort, { once: true })
+
+      child.once('error', (error) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        context.signal.removeEventListener('abort', onAbort)
+        rejectPromise(new SkillError(`could not start /bin/sh: ${(error as NodeJS.ErrnoException).code ?? error.message}`))
+      })
+      child.once('exit', (code, signal) => {
+        exited = true
+        state.code = code
+        state.signal = signal
+        // Background processes left in the group would hold the pipes open and outlive the call.
+        if (child.pid !== undefined && !state.timedOut && !state.aborted) state.killedLeftovers = killGroup(child.pid)
+        graceTimer = setTimeout(() => {
+          child.stdout.destroy()
+          child.stderr.destroy()
+          finish()
+        }, CLOSE_GRACE_MS)
+      })
+      child.once('close', () => {
+        if (exited) finish()
+      })
+    })
+
+    const lines: string[] = []
+    if (outcome.timedOut) lines.push(`timed out after ${timeoutSeconds}s; the process group was killed`)
+    else if (outcome.aborted) lines.push('aborted; the process group was killed')
+    if (outcome.code !== null) lines.push(`exit code: ${outcome.code}`)
+    else lines.push(`exit code: none (killed by ${outcome.signal ?? 'signal'})`)
+    if (outcome.killedLeftovers) lines.push('note: background processes still running when the shell exited were killed')
+    const out = section('stdout', stdout)
+    const content = `${lines.join('\n')}\n${out}${out.endsWith('\n') ? '' : '\n'}${section('stderr', stderr)}`
+    return { content, isError: outcome.timedOut || outcome.aborted || outcome.code !== 0 }
+  },
+}
+
+const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i
+
+/** The agent's commands must not be able to read the keys agentor itself runs with. */
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_NAME.test(name)))
+}
