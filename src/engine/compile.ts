@@ -13,6 +13,9 @@ import { selectToolNames } from './skills/tool-selection.js'
 import { loadPlugins } from './plugins/loader.js'
 import type { AgentorPlugin } from './plugins/contract.js'
 import { FileTranscriptStore } from './transcript/file-store.js'
+import { createAutoApprovalChannel, createUnavailableApprovalChannel } from './approval/auto-channel.js'
+import type { ApprovalChannel } from './approval/contract.js'
+import { ApprovalGate } from './approval/gate.js'
 import { createRedactor } from './transcript/redactor.js'
 
 export interface CompileOptions {
@@ -21,6 +24,8 @@ export interface CompileOptions {
   /** Replaces the primary model's name (`agentor run --model`). */
   modelName?: string
   env?: Readonly<Record<string, string | undefined>>
+  /** Where approvals are asked; default from `approval.channel` (`auto`, or a channel that denies). */
+  approvalChannel?: ApprovalChannel
   /** Injectable for tests: backoff sleeps. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
 }
@@ -54,7 +59,10 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
     registry,
     tools: registry.specs(toolNames),
     limits: manifest.limits,
-    skillContext: { workspace: workspaceOf(baseDir, manifest.workspace), settings: manifest.skillSettings },
+    workspace: workspaceOf(baseDir, manifest.workspace),
+    skillSettings: manifest.skillSettings,
+    artifactsRoot: resolve(baseDir, manifest.artifactsDir),
+    gate: new ApprovalGate(manifest.approval, options.approvalChannel ?? defaultApprovalChannel(manifest)),
     ...(transcripts ? { transcripts } : {}),
   }
   return {
@@ -109,4 +117,9 @@ function notifyPlugins(plugins: readonly AgentorPlugin[], listener: EventSink | 
       }
     }
   }
+}
+
+function defaultApprovalChannel(manifest: ResolvedAgentManifest): ApprovalChannel {
+  if (manifest.approval.channel === 'auto') return createAutoApprovalChannel('approval.channel: auto')
+  return createUnavailableApprovalChannel(`approval needs the ${manifest.approval.channel} channel, which this engine was not given`)
 }

@@ -20,8 +20,8 @@ export type RunEvent =
   | { type: 'tool_result'; callId: string; name: string; content: string; isError: boolean; durationMs: number }
   | { type: 'model_retry'; model: string; attempt: number; delayMs: number; reason: string; status?: number }
   | { type: 'model_failover'; from: string; to: string | null; reason: string; credential: boolean }
-  | { type: 'approval_request'; callId: string; name: string; risk: string }
-  | { type: 'approval_decision'; callId: string; name: string; approved: boolean; reviewer: string; reason?: string }
+  | { type: 'approval_request'; callId: string; name: string; risk: string; because: string; channel: string }
+  | { type: 'approval_decision'; callId: string; name: string; approved: boolean; reviewer: string; reason?: string; scope: 'once' | 'session' }
   | { type: 'usage'; model: string; inputTokens: number; outputTokens: number; costUsd: number }
   | { type: 'run_end'; status: 'completed' | 'failed'; reason?: string; turns: number; usage: UsageByModel[] }
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto'
+import type { ApprovalGate } from '../approval/gate.js'
 import { AgentorError } from '../errors.js'
 import type { ChatMessage, ToolSpec } from '../llm/contract.js'
 import type { FailoverModel } from '../llm/failover.js'
-import type { ResolvedLimits, ResolvedPricing } from '../manifest/generated/manifest-types.js'
+import type { ResolvedLimits, ResolvedPricing, ResolvedSkillSettings } from '../manifest/generated/manifest-types.js'
 import type { SkillContext } from '../skills/contract.js'
+import { join } from 'node:path'
 import type { SkillRegistry } from '../skills/registry.js'
 import type { FileTranscriptStore } from '../transcript/file-store.js'
 import { newSessionId } from '../transcript/session-id.js'
@@ -25,8 +27,12 @@ export interface AgentSetup {
   registry: SkillRegistry
   tools: readonly ToolSpec[]
   limits: ResolvedLimits
-  skillContext: Omit<SkillContext, 'signal' | 'sessionId'>
+  workspace: string
+  skillSettings: ResolvedSkillSettings
+  /** Each session's artifacts go in a directory of its own under this one. */
+  artifactsRoot: string
   transcripts?: FileTranscriptStore
+  gate: ApprovalGate
 }
 
 export interface RunOptions {
@@ -63,6 +69,24 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
     return { sessionId, status, output, ...(reason ? { reason } : {}), turns: recorder.turn, usage, costUsd: budget.totals().costUsd }
   }
 
+  const startedAt = new Date().toISOString()
+  const toolCalls: { name: string; isError: boolean }[] = []
+  const context: Omit<SkillContext, 'signal'> = {
+    workspace: setup.workspace,
+    settings: setup.skillSettings,
+    sessionId,
+    artifactDir: join(setup.artifactsRoot, sessionId),
+    askHuman: async (question) => setup.gate.askPerson(
+      { callId: `ask-${toolCalls.length + 1}`, name: 'human_approval', arguments: question, risk: question.risk, sessionId },
+      question.details ? `${question.summary}\n${question.details}` : question.summary, recorder.emit, signal,
+    ),
+    runState: () => ({
+      agent: setup.name, sessionId, turn: recorder.turn, maxTurns: setup.limits.maxTurns, startedAt, toolCalls: [...toolCalls],
+      tokensUsed: budget.totals().tokens, costUsd: budget.totals().costUsd,
+      ...(setup.limits.maxTokens !== undefined ? { maxTokens: setup.limits.maxTokens } : {}),
+      ...(setup.limits.maxCostUsd !== undefined ? { maxCostUsd: setup.limits.maxCostUsd } : {}),
+    }),
+  }
   let answer = ''
   let continuations = 0
   try {
@@ -83,10 +107,12 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
       answer = continuations > 0 ? answer + turn.text : turn.text
       if (turn.toolCalls.length > 0) {
         continuations = 0
-        messages.push(...await executeToolCalls(turn.toolCalls, {
+        const results = await executeToolCalls(turn.toolCalls, {
           registry: setup.registry, offered: new Set(setup.tools.map((tool) => tool.name)), signal,
-          context: { ...setup.skillContext, sessionId }, timeoutMs: setup.limits.toolTimeoutSeconds * 1000, emit: recorder.emit,
-        }))
+          context, timeoutMs: setup.limits.toolTimeoutSeconds * 1000, emit: recorder.emit, gate: setup.gate,
+        })
+        for (const result of results) toolCalls.push({ name: result.name, isError: result.isError })
+        messages.push(...results)
         continue
       }
       if (turn.stopReason !== 'length') return finish('completed', answer)

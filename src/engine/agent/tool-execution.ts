@@ -1,3 +1,4 @@
+import type { ApprovalGate } from '../approval/gate.js'
 import type { ChatMessage, ToolCall } from '../llm/contract.js'
 import type { SkillContext, SkillResult } from '../skills/contract.js'
 import type { SkillRegistry } from '../skills/registry.js'
@@ -11,10 +12,13 @@ export interface ToolExecution {
   signal: AbortSignal
   timeoutMs: number
   emit: EventSink
+  gate: ApprovalGate
 }
 
 /** Runs one turn's tool calls concurrently; results come back in call order, errors as error results. */
-export async function executeToolCalls(calls: readonly ToolCall[], execution: ToolExecution): Promise<ChatMessage[]> {
+type ToolMessage = Extract<ChatMessage, { role: 'tool' }>
+
+export async function executeToolCalls(calls: readonly ToolCall[], execution: ToolExecution): Promise<ToolMessage[]> {
   for (const call of calls) execution.emit({ type: 'tool_call', callId: call.id, name: call.name, arguments: call.arguments })
   return Promise.all(calls.map(async (call) => {
     const started = performance.now()
@@ -28,6 +32,13 @@ export async function executeToolCalls(calls: readonly ToolCall[], execution: To
 async function executeOne(call: ToolCall, execution: ToolExecution): Promise<SkillResult> {
   if (!execution.offered.has(call.name)) {
     return { content: `tool \`${call.name}\` is not available to this agent; available: ${[...execution.offered].join(', ') || 'none'}`, isError: true }
+  }
+  const decision = await execution.gate.check(
+    { callId: call.id, name: call.name, arguments: call.arguments, risk: execution.registry.riskOf(call.name) ?? 'high', sessionId: execution.context.sessionId },
+    execution.emit, execution.signal,
+  )
+  if (decision && !decision.approved) {
+    return { content: `the call was not approved (${decision.reviewer}${decision.reason ? `: ${decision.reason}` : ''}); do not retry it unchanged`, isError: true }
   }
   const controller = new AbortController()
   const abort = () => controller.abort(execution.signal.reason)

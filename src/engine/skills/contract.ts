@@ -10,6 +10,31 @@ export interface SkillContext {
   /** Aborted when the run is cancelled or the call times out. */
   signal: AbortSignal
   sessionId: string
+  /** Directory where this session's artifacts are kept (`artifact_store`). */
+  artifactDir: string
+  /** Asks a person through the manifest's approval channel (`human_approval`); fails closed. */
+  askHuman(question: { summary: string; details?: string; risk: RiskLevel }): Promise<HumanAnswer>
+  /** The run as it stands (`task_status`). */
+  runState(): RunState
+}
+
+export interface HumanAnswer {
+  approved: boolean
+  reviewer: string
+  reason?: string
+}
+
+export interface RunState {
+  agent: string
+  sessionId: string
+  turn: number
+  maxTurns: number
+  tokensUsed: number
+  maxTokens?: number
+  costUsd: number
+  maxCostUsd?: number
+  toolCalls: { name: string; isError: boolean }[]
+  startedAt: string
 }
 
 export interface SkillResult {

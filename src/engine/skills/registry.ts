@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv'
 import { createManifestAjv } from '../manifest/ajv-options.js'
 import type { ToolCall, ToolSpec } from '../llm/contract.js'
-import { SkillError, type Skill, type SkillContext, type SkillResult } from './contract.js'
+import { SkillError, type RiskLevel, type Skill, type SkillContext, type SkillResult } from './contract.js'
 
 /**
  * The skills an agent has. Executes a call only for a registered skill, after validating its
@@ -20,6 +20,10 @@ export class SkillRegistry {
 
   has(name: string): boolean {
     return this.skills.has(name)
+  }
+
+  riskOf(name: string): RiskLevel | undefined {
+    return this.skills.get(name)?.risk
   }
 
   names(): string[] {

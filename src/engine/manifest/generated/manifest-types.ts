@@ -24,6 +24,10 @@ export interface AgentManifest {
    * Directory the file and shell tools are confined to, relative to the manifest file.
    */
   workspace?: string;
+  /**
+   * Directory (relative to the manifest) where `artifact_store` keeps each session's artifacts, one subdirectory per session.
+   */
+  artifactsDir?: string;
   model: Model;
   limits?: Limits;
   /**
@@ -759,6 +763,10 @@ export interface ResolvedAgentManifest {
    * Directory the file and shell tools are confined to, relative to the manifest file.
    */
   workspace: string;
+  /**
+   * Directory (relative to the manifest) where `artifact_store` keeps each session's artifacts, one subdirectory per session.
+   */
+  artifactsDir: string;
   model: ResolvedModel;
   limits: ResolvedLimits;
   /**
