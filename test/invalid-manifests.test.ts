@@ -33,6 +33,8 @@ interface Expected {
   message?: string
   /** Defaults to `warning` for `W_` codes, `error` otherwise. */
   severity?: 'error' | 'warning'
+  /** For problems inside another file (a SKILL.md), its path relative to test/fixtures/invalid. */
+  file?: string
 }
 
 interface Case {
@@ -155,10 +157,11 @@ const CASES: Record<string, Case> = {
   'ref-duplicate-mcp-server-name.yaml': { diagnostics: [e(C.duplicateName, 10, 13, { path: '$.mcpServers[1].name', hint: 'mcpServers[0]' })] },
   'ref-skill-path-missing.yaml': { diagnostics: [e(C.skillPathMissing, 6, 21, { path: '$.skills[1]', message: 'does not exist' })] },
   'ref-skills-empty.yaml': { diagnostics: [e(C.skillPathMissing, 6, 21, { path: '$.skills[1]', message: 'no SKILL.md files' })] },
-  'ref-skills-no-frontmatter.yaml': { diagnostics: [e(C.skillPathMissing, 6, 21, { path: '$.skills[1]', message: 'SKILL.md:1:1: skill file must start with a `---`' })] },
-  'ref-skills-unclosed-frontmatter.yaml': { diagnostics: [e(C.skillPathMissing, 6, 21, { path: '$.skills[1]', message: 'SKILL.md:1:1: frontmatter is not closed' })] },
-  'ref-skills-missing-name.yaml': { diagnostics: [e(C.skillPathMissing, 6, 21, { path: '$.skills[1]', message: 'frontmatter needs `name`' })] },
-  'ref-skills-missing-description.yaml': { diagnostics: [e(C.skillPathMissing, 6, 21, { path: '$.skills[1]', message: 'frontmatter needs a `description`' })] },
+  'ref-skills-no-frontmatter.yaml': { diagnostics: [e(C.skillInvalid, 1, 1, { file: 'skills-no-frontmatter/summarise/SKILL.md', message: 'skill file must start with a `---`' })] },
+  'ref-skills-unclosed-frontmatter.yaml': { diagnostics: [e(C.skillInvalid, 1, 1, { file: 'skills-unclosed-frontmatter/summarise/SKILL.md', message: 'frontmatter is not closed' })] },
+  'ref-skills-missing-name.yaml': { diagnostics: [e(C.skillInvalid, 2, 1, { file: 'skills-missing-name/summarise/SKILL.md', message: 'frontmatter needs `name`' })] },
+  'ref-skill-needs-undeclared-tool.yaml': { diagnostics: [e(C.skillInvalid, 4, 26, { file: 'skills-needs-undeclared/triage/SKILL.md', message: 'skill `triage` needs `shell`, which the manifest does not declare' })] },
+  'ref-skills-missing-description.yaml': { diagnostics: [e(C.skillInvalid, 2, 1, { file: 'skills-missing-description/summarise/SKILL.md', message: 'frontmatter needs a `description`' })] },
   'ref-subagent-missing.yaml': { diagnostics: [e(C.subAgentMissing, 7, 13, { path: '$.subAgents[0]', hint: 'reviewer-agent.yaml' })] },
   'ref-subagent-invalid.yaml': {
     diagnostics: [e(C.subAgentInvalid, 8, 5, { path: '$.subAgents[0]', hint: 'enum-provider-typo.yaml:4:13' })],
@@ -280,17 +283,19 @@ function assertDiagnostics(name: string, report: ManifestReport, expected: reado
     const severity = want.severity ?? (want.code.startsWith('W_') ? 'warning' : 'error')
     const at = unused.findIndex((d) => key(d) === key(want) && d.severity === severity
       && (want.path === undefined || d.path === want.path)
+      && (want.file === undefined || resolve(d.file) === fixturePath(want.file))
       && (want.hint === undefined || (d.hint ?? '').includes(want.hint))
       && (want.message === undefined || d.message.includes(want.message)))
     assert.ok(at >= 0, `no diagnostic matches ${JSON.stringify({ ...want, severity })} in ${context}`)
     unused.splice(at, 1)
   }
-  const lines = (report.text ?? '').split('\n')
   for (const d of report.diagnostics) {
     assert.ok(d.message.length > 0 && d.path.startsWith('$'), `incomplete diagnostic in ${context}`)
     if (d.code === C.dotenvUnreadable) assert.equal(resolve(d.file), join(dirname(fixturePath(name)), '.env'))
-    else assert.equal(d.file, report.file, `diagnostic names another file in ${context}`)
-    if (report.text !== undefined) {
+    else if (d.code !== C.skillInvalid) assert.equal(d.file, report.file, `diagnostic names another file in ${context}`)
+    const text = d.code === C.skillInvalid ? readFileSync(d.file, 'utf8') : d.file === report.file ? report.text : undefined
+    const lines = (text ?? '').split('\n')
+    if (text !== undefined) {
       assert.ok(d.line >= 1 && d.line <= lines.length, `line outside the file in ${context}`)
       assert.ok(d.column >= 1 && d.column <= lines[d.line - 1]!.length + 1, `column outside the line in ${context}`)
     }

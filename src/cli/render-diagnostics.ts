@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { Diagnostic } from '../engine/manifest/diagnostics.js'
 import type { ManifestReport } from '../engine/manifest/validate.js'
 import type { Style } from './style.js'
@@ -9,7 +10,7 @@ export function renderReports(reports: readonly ManifestReport[], format: Diagno
   if (format === 'json') return `${JSON.stringify(diagnostics, null, 2)}\n`
   if (format === 'github') return diagnostics.map(githubAnnotation).map((line) => `${line}\n`).join('') + summary(reports, (text) => text)
   const texts = new Map(reports.map((report) => [report.file, report.text]))
-  return diagnostics.map((d) => codeFrame(d, texts.get(d.file), style)).join('\n') + (diagnostics.length ? '\n' : '') + summary(reports, style.bold)
+  return diagnostics.map((d) => codeFrame(d, texts.has(d.file) ? texts.get(d.file) : readTextOrNothing(d.file), style)).join('\n') + (diagnostics.length ? '\n' : '') + summary(reports, style.bold)
 }
 
 function codeFrame(diagnostic: Diagnostic, text: string | undefined, style: Style): string {
@@ -28,6 +29,15 @@ function codeFrame(diagnostic: Diagnostic, text: string | undefined, style: Styl
   }
   if (diagnostic.hint) lines.push(`  ${style.cyan('hint:')} ${diagnostic.hint}`)
   return `${lines.join('\n')}\n`
+}
+
+/** Text of a file a diagnostic points into besides the manifest itself (a SKILL.md). */
+function readTextOrNothing(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 function clip(line: string): string {

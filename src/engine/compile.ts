@@ -9,6 +9,8 @@ import type { ResolvedAgentManifest, ResolvedModel, ResolvedPricing } from './ma
 import { isSkillPath } from './skills/builtin-catalogue.js'
 import { BUILTIN_SKILLS } from './skills/builtins/index.js'
 import { SkillRegistry } from './skills/registry.js'
+import { loadMarkdownSkills, type MarkdownSkills } from './skills/markdown/markdown-skills.js'
+import { toolEnableSkill, toolSearchSkill } from './skills/builtins/meta-tools.js'
 import { selectToolNames } from './skills/tool-selection.js'
 import { loadPlugins } from './plugins/loader.js'
 import type { AgentorPlugin } from './plugins/contract.js'
@@ -45,19 +47,24 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
   const backends = await Promise.all(chain.map((model) => createBackend(model, baseDir)))
   const model = new FailoverModel(backends.map((backend, index) => ({ backend, retry: chain[index]!.retry })), options.sleep ? { sleep: options.sleep } : {})
   const pricing = new Map<string, ResolvedPricing | undefined>(backends.map((backend, index) => [backend.label, chain[index]!.pricing]))
-  const registry = registerSkills(manifest)
+  const markdown = loadMarkdownSkills(manifest.skills.filter(isSkillPath), baseDir)
+  const registry = registerSkills(manifest, markdown)
   const plugins = await loadPlugins(manifest.plugins, baseDir, registry)
   const toolNames = selectToolNames(manifest, registry.names())
+  const progressive = manifest.tools.disclosure === 'progressive'
+  if (progressive) for (const skill of [toolSearchSkill, toolEnableSkill]) registry.register(skill)
   const transcripts = manifest.transcripts.enabled
     ? new FileTranscriptStore(resolve(baseDir, manifest.transcripts.dir), createRedactor(secretValues(manifest, chain, env)))
     : undefined
   const setup: AgentSetup = {
     name: manifest.name,
-    system: manifest.instructions,
+    system: manifest.instructions + markdown.prompt,
+    toolRequirements: markdown.requirements,
     model,
     pricing,
     registry,
     tools: registry.specs(toolNames),
+    ...(progressive ? { metaTools: registry.specs([toolSearchSkill.name, toolEnableSkill.name]) } : {}),
     limits: manifest.limits,
     workspace: workspaceOf(baseDir, manifest.workspace),
     skillSettings: manifest.skillSettings,
@@ -73,15 +80,15 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
   }
 }
 
-function registerSkills(manifest: ResolvedAgentManifest): SkillRegistry {
+function registerSkills(manifest: ResolvedAgentManifest, markdown: MarkdownSkills): SkillRegistry {
   const registry = new SkillRegistry()
   const unavailable: string[] = []
-  for (const entry of manifest.skills) {
-    if (isSkillPath(entry)) unavailable.push(`${entry} (Markdown skills)`)
-    else if (BUILTIN_SKILLS[entry]) registry.register(BUILTIN_SKILLS[entry])
+  for (const entry of manifest.skills.filter((skill) => !isSkillPath(skill))) {
+    if (BUILTIN_SKILLS[entry]) registry.register(BUILTIN_SKILLS[entry])
     else unavailable.push(entry)
   }
   if (unavailable.length) throw new AgentorError('E_SKILL_UNAVAILABLE', `this version of agentor cannot run: ${unavailable.join(', ')}`, 'remove them from `skills:` to run this manifest now')
+  for (const skill of markdown.tools) registry.register(skill)
   return registry
 }
 

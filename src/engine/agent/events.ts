@@ -18,6 +18,7 @@ export type RunEvent =
   | { type: 'assistant_message'; model: string; content: string; toolCalls: ToolCall[]; stopReason: StopReason }
   | { type: 'tool_call'; callId: string; name: string; arguments: ToolCall['arguments'] }
   | { type: 'tool_result'; callId: string; name: string; content: string; isError: boolean; durationMs: number }
+  | { type: 'tools_enabled'; names: string[] }
   | { type: 'model_retry'; model: string; attempt: number; delayMs: number; reason: string; status?: number }
   | { type: 'model_failover'; from: string; to: string | null; reason: string; credential: boolean }
   | { type: 'approval_request'; callId: string; name: string; risk: string; because: string; channel: string }

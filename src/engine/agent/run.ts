@@ -14,6 +14,7 @@ import type { EventSink, UsageByModel } from './events.js'
 import { RunRecorder } from './recorder.js'
 import { historyFromTranscript } from './session-history.js'
 import { executeToolCalls } from './tool-execution.js'
+import { FullDisclosure, ProgressiveDisclosure, type ToolDisclosure } from '../skills/disclosure.js'
 
 /** How many times in a row an answer cut off at max tokens is continued. */
 const MAX_CONTINUATIONS = 3
@@ -25,7 +26,12 @@ export interface AgentSetup {
   model: FailoverModel
   pricing: ReadonlyMap<string, ResolvedPricing | undefined>
   registry: SkillRegistry
+  /** Tools the agent is offered (its tool group). */
   tools: readonly ToolSpec[]
+  /** With progressive disclosure, the meta-tools that search and enable the offered tools. */
+  metaTools?: readonly ToolSpec[]
+  /** Tools a (Markdown) skill needs; enabling the skill enables them too. */
+  toolRequirements: Readonly<Record<string, readonly string[]>>
   limits: ResolvedLimits
   workspace: string
   skillSettings: ResolvedSkillSettings
@@ -60,6 +66,9 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
   const recorder = new RunRecorder(setup.transcripts, sessionId, randomUUID(), prior.at(-1)?.seq ?? 0, options.onEvent)
   const budget = new Budget(setup.limits, setup.pricing)
   const messages: ChatMessage[] = [...historyFromTranscript(prior), { role: 'user', content: task }]
+  const disclosure: ToolDisclosure = setup.metaTools
+    ? new ProgressiveDisclosure(setup.tools, setup.metaTools, setup.toolRequirements, prior.flatMap((entry) => (entry.type === 'tools_enabled' ? entry.names : [])))
+    : new FullDisclosure(setup.tools)
   recorder.emit({ type: 'run_start', agent: setup.name, models: setup.model.labels, resumed: prior.length > 0 })
   recorder.emit({ type: 'user_message', content: task })
 
@@ -76,6 +85,7 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
     settings: setup.skillSettings,
     sessionId,
     artifactDir: join(setup.artifactsRoot, sessionId),
+    disclosure,
     askHuman: async (question) => setup.gate.askPerson(
       { callId: `ask-${toolCalls.length + 1}`, name: 'human_approval', arguments: question, risk: question.risk, sessionId },
       question.details ? `${question.summary}\n${question.details}` : question.summary, recorder.emit, signal,
@@ -97,7 +107,7 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
       signal.throwIfAborted()
       recorder.turn++
       const turn = await setup.model.complete(
-        { system: setup.system, messages, tools: setup.tools, signal },
+        { system: setup.system + disclosure.catalogue(), messages, tools: disclosure.specs(), signal },
         { onTextDelta: (text) => recorder.emit({ type: 'text_delta', text }), emit: recorder.emit },
       )
       const costUsd = budget.add(turn.model, turn.usage)
@@ -107,11 +117,14 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
       answer = continuations > 0 ? answer + turn.text : turn.text
       if (turn.toolCalls.length > 0) {
         continuations = 0
+        const enabledBefore = enabledNames(disclosure)
         const results = await executeToolCalls(turn.toolCalls, {
-          registry: setup.registry, offered: new Set(setup.tools.map((tool) => tool.name)), signal,
+          registry: setup.registry, disclosure, signal,
           context, timeoutMs: setup.limits.toolTimeoutSeconds * 1000, emit: recorder.emit, gate: setup.gate,
         })
         for (const result of results) toolCalls.push({ name: result.name, isError: result.isError })
+        const newlyEnabled = enabledNames(disclosure).filter((name) => !enabledBefore.includes(name))
+        if (newlyEnabled.length) recorder.emit({ type: 'tools_enabled', names: newlyEnabled })
         messages.push(...results)
         continue
       }
@@ -126,4 +139,8 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
     if (error instanceof AgentorError) return finish('failed', answer, error.message)
     throw error
   }
+}
+
+function enabledNames(disclosure: ToolDisclosure): string[] {
+  return disclosure instanceof ProgressiveDisclosure ? disclosure.enabledNames() : []
 }

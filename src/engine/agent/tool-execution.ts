@@ -1,13 +1,14 @@
 import type { ApprovalGate } from '../approval/gate.js'
 import type { ChatMessage, ToolCall } from '../llm/contract.js'
 import type { SkillContext, SkillResult } from '../skills/contract.js'
+import type { ToolDisclosure } from '../skills/disclosure.js'
 import type { SkillRegistry } from '../skills/registry.js'
 import type { EventSink } from './events.js'
 
 export interface ToolExecution {
   registry: SkillRegistry
-  /** Names the agent was offered; anything else is refused. */
-  offered: ReadonlySet<string>
+  /** Decides which tools may be called now; anything else is refused. */
+  disclosure: ToolDisclosure
   context: Omit<SkillContext, 'signal'>
   signal: AbortSignal
   timeoutMs: number
@@ -30,9 +31,8 @@ export async function executeToolCalls(calls: readonly ToolCall[], execution: To
 }
 
 async function executeOne(call: ToolCall, execution: ToolExecution): Promise<SkillResult> {
-  if (!execution.offered.has(call.name)) {
-    return { content: `tool \`${call.name}\` is not available to this agent; available: ${[...execution.offered].join(', ') || 'none'}`, isError: true }
-  }
+  const refusal = execution.disclosure.refusal(call.name)
+  if (refusal) return { content: refusal, isError: true }
   const decision = await execution.gate.check(
     { callId: call.id, name: call.name, arguments: call.arguments, risk: execution.registry.riskOf(call.name) ?? 'high', sessionId: execution.context.sessionId },
     execution.emit, execution.signal,

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { BUILTIN_SKILL_NAMES, BUILTIN_TOOL_GROUPS, isSkillPath } from '../skills/builtin-catalogue.js'
-import { discoverSkillFiles, readSkillFile } from '../skills/markdown/discover.js'
+import { discoverSkillFiles, readSkillFile, type DiscoveredSkill } from '../skills/markdown/discover.js'
+import { requiredTools } from '../skills/markdown/markdown-skills.js'
 import { Codes, type Diagnostic } from './diagnostics.js'
 import { displayPath } from './display-path.js'
 import type { ResolvedAgentManifest, ResolvedModel } from './generated/manifest-types.js'
@@ -24,7 +25,7 @@ export function checkCrossReferences(context: CrossReferenceContext): Diagnostic
   const diagnostics: Diagnostic[] = []
   const report: Report = (path, code, message, hint, severity = 'error', target = 'value') =>
     diagnostics.push(locatedDiagnostic(context.source, path, { code, message, severity, ...(hint ? { hint } : {}) }, target))
-  const declared = declaredSkillNames(context, report)
+  const declared = declaredSkillNames(context, report, diagnostics)
   checkToolGroups(context.manifest, declared, report)
   checkApproval(context.manifest, declared, report)
   checkUniqueNames(context.manifest, report)
@@ -34,8 +35,9 @@ export function checkCrossReferences(context: CrossReferenceContext): Diagnostic
   return diagnostics
 }
 
-function declaredSkillNames(context: CrossReferenceContext, report: Report): Set<string> {
+function declaredSkillNames(context: CrossReferenceContext, report: Report, diagnostics: Diagnostic[]): Set<string> {
   const names = new Set<string>()
+  const markdownSkills: DiscoveredSkill[] = []
   context.manifest.skills.forEach((entry, index) => {
     if (!isSkillPath(entry)) {
       if ((BUILTIN_SKILL_NAMES as readonly string[]).includes(entry)) names.add(entry)
@@ -48,13 +50,38 @@ function declaredSkillNames(context: CrossReferenceContext, report: Report): Set
     if (files.length === 0) report(['skills', index], Codes.skillPathMissing, `no SKILL.md files under \`${entry}\``, 'Markdown skills live in `<dir>/<name>/SKILL.md` or are `.md` files named directly')
     for (const file of files) {
       const skill = readSkillFile(file)
-      if (skill.problem) report(['skills', index], Codes.skillPathMissing, `invalid skill ${displayPath(file)}:${skill.problem.line}:${skill.problem.column}: ${skill.problem.message}`)
-      else names.add(skill.name!)
+      if (skill.problem) diagnostics.push(skillFileDiagnostic(file, skill.problem.line, skill.problem.column, skill.problem.message))
+      else {
+        names.add(skill.name!)
+        markdownSkills.push(skill)
+      }
     }
   })
   for (const server of context.manifest.mcpServers) names.add(`mcp_${server.name}_*`)
   for (const plugin of context.manifest.plugins) for (const skill of plugin.skills) names.add(skill)
+  for (const skill of markdownSkills) {
+    for (const tool of requiredTools(skill).filter((tool) => !isDeclared(tool, names))) {
+      const { line, column } = frontmatterPosition(skill, 'allowed-tools', tool)
+      diagnostics.push(skillFileDiagnostic(skill.file, line, column, `skill \`${skill.name}\` needs \`${tool}\`, which the manifest does not declare`, unknownSkillHint(tool, names)))
+    }
+  }
   return names
+}
+
+function skillFileDiagnostic(file: string, line: number, column: number, message: string, hint?: string): Diagnostic {
+  return { file: displayPath(file), line, column, endLine: line, endColumn: column, path: '$', code: Codes.skillInvalid, severity: 'error', message, ...(hint ? { hint } : {}) }
+}
+
+/** Where `text` is written in the frontmatter entry `key` (which may continue on indented lines). */
+function frontmatterPosition(skill: DiscoveredSkill, key: string, text: string): { line: number; column: number } {
+  const lines = readFileSync(skill.file, 'utf8').split('\n')
+  const start = lines.findIndex((line) => line.startsWith(`${key}:`))
+  for (let index = Math.max(start, 0); start >= 0 && index < lines.length; index++) {
+    if (index > start && !/^\s/.test(lines[index]!)) break
+    const at = lines[index]!.indexOf(text, index === start ? key.length + 1 : 0)
+    if (at >= 0) return { line: index + 1, column: at + 1 }
+  }
+  return { line: start + 1 || 1, column: 1 }
 }
 
 function isDeclared(name: string, declared: ReadonlySet<string>): boolean {

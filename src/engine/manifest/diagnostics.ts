@@ -45,6 +45,7 @@ export const Codes = {
   groupShadowsBuiltin: 'E_REF_GROUP_SHADOWS_BUILTIN',
   duplicateName: 'E_REF_DUPLICATE_NAME',
   skillPathMissing: 'E_REF_SKILL_PATH_MISSING',
+  skillInvalid: 'E_SKILL_INVALID',
   subAgentMissing: 'E_REF_SUBAGENT_MISSING',
   subAgentInvalid: 'E_REF_SUBAGENT_INVALID',
   subAgentCycle: 'E_REF_SUBAGENT_CYCLE',

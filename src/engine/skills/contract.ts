@@ -1,4 +1,5 @@
 import type { ResolvedSkillSettings } from '../manifest/generated/manifest-types.js'
+import type { ToolDisclosure } from './disclosure.js'
 
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical'
 
@@ -16,6 +17,8 @@ export interface SkillContext {
   askHuman(question: { summary: string; details?: string; risk: RiskLevel }): Promise<HumanAnswer>
   /** The run as it stands (`task_status`). */
   runState(): RunState
+  /** Which tools the model sees this run (the meta-tools of progressive disclosure act on it). */
+  disclosure: ToolDisclosure
 }
 
 export interface HumanAnswer {
