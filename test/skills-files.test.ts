@@ -5,8 +5,12 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { createManifestAjv } from '../src/engine/manifest/ajv-options.js'
 import { SkillError, type Skill, type SkillContext } from '../src/engine/skills/contract.js'
-import { BUILTIN_SKILLS, fileReadSkill, fileWriteSkill, listDirSkill } from '../src/engine/skills/builtins/index.js'
+import { BUILTIN_SKILLS } from '../src/engine/skills/builtins/index.js'
+import { fileReadSkill } from '../src/engine/skills/builtins/file-read.js'
+import { fileWriteSkill } from '../src/engine/skills/builtins/file-write.js'
+import { listDirSkill } from '../src/engine/skills/builtins/list-dir.js'
 import { resolveInWorkspace } from '../src/engine/skills/guards/workspace-path.js'
+import { defaultSkillSettings, skillContext } from './support/skill-context.js'
 import type { ResolvedSkillSettings } from '../src/engine/manifest/generated/manifest-types.js'
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'agentor-skills-files-')))
@@ -18,16 +22,9 @@ mkdirSync(ws)
 mkdirSync(outside)
 writeFileSync(join(outside, 'secret.txt'), 'TOP SECRET')
 
-function settings(files: Partial<ResolvedSkillSettings['files']> = {}): ResolvedSkillSettings {
-  return {
-    files: { maxReadBytes: 1024 * 1024, maxWriteBytes: 10 * 1024 * 1024, ...files },
-    shell: { timeoutSeconds: 30, maxOutputBytes: 50000, deny: [] },
-    http: { timeoutSeconds: 30, maxBytes: 5 * 1024 * 1024, maxRedirects: 5 },
-  }
-}
-
 function context(workspace = ws, files: Partial<ResolvedSkillSettings['files']> = {}): SkillContext {
-  return { workspace, settings: settings(files), signal: new AbortController().signal, sessionId: 'test' }
+  const defaults = defaultSkillSettings()
+  return skillContext(workspace, { settings: { ...defaults, files: { ...defaults.files, ...files } } })
 }
 
 async function call(skill: Skill, args: Record<string, unknown>, ctx = context()): Promise<string> {
@@ -67,7 +64,7 @@ function tree(dir: string): string[] {
 
 describe('builtin skill definitions', () => {
   test('BUILTIN_SKILLS is keyed by name and every schema compiles under strict ajv', () => {
-    assert.deepEqual(Object.keys(BUILTIN_SKILLS).sort(), ['file_read', 'file_write', 'list_dir', 'shell'])
+    assert.deepEqual(Object.keys(BUILTIN_SKILLS).sort(), ['artifact_store', 'file_read', 'file_search', 'file_write', 'http_fetch', 'human_approval', 'list_dir', 'shell', 'task_status'])
     const ajv = createManifestAjv()
     for (const [name, skill] of Object.entries(BUILTIN_SKILLS)) {
       assert.equal(skill.name, name)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, test } from 'node:test'
+import { defaultSkillSettings, skillContext } from './support/skill-context.js'
 import type { ResolvedSkillSettings } from '../src/engine/manifest/generated/manifest-types.js'
 import { SkillError, type SkillContext, type SkillResult } from '../src/engine/skills/contract.js'
 import { shellSkill } from '../src/engine/skills/builtins/shell.js'
@@ -15,16 +16,8 @@ mkdirSync(ws)
 after(() => rmSync(base, { recursive: true, force: true }))
 
 function context(shell: Partial<ResolvedSkillSettings['shell']> = {}, signal = new AbortController().signal): SkillContext {
-  return {
-    workspace: ws,
-    settings: {
-      files: { maxReadBytes: 1024 * 1024, maxWriteBytes: 10 * 1024 * 1024 },
-      shell: { timeoutSeconds: 30, maxOutputBytes: 50000, deny: [], ...shell },
-      http: { timeoutSeconds: 30, maxBytes: 5 * 1024 * 1024, maxRedirects: 5 },
-    },
-    signal,
-    sessionId: 'test',
-  }
+  const defaults = defaultSkillSettings()
+  return skillContext(ws, { settings: { ...defaults, shell: { ...defaults.shell, ...shell } }, signal })
 }
 
 async function run(command: string, ctx = context(), timeoutSeconds?: number): Promise<SkillResult> {
@@ -311,8 +304,7 @@ test('shell commands do not see the API keys and secrets in agentor\'s environme
   process.env.WEBHOOK_SECRET = 'whsec-should-not-leak'
   try {
     const workspace = mkdtempSync(join(tmpdir(), 'agentor-shell-env-'))
-    const settings: ResolvedSkillSettings = { files: { maxReadBytes: 1 << 20, maxWriteBytes: 10 << 20 }, shell: { timeoutSeconds: 10, maxOutputBytes: 50000, deny: [] }, http: { timeoutSeconds: 30, maxBytes: 5 << 20, maxRedirects: 5 } }
-    const result = await shellSkill.invoke({ command: 'env' }, { workspace, settings, signal: new AbortController().signal, sessionId: 'test' })
+    const result = await shellSkill.invoke({ command: 'env' }, skillContext(workspace))
     const content = typeof result === 'string' ? result : result.content
     assert.match(content, /exit code: 0/)
     assert.doesNotMatch(content, /should-not-leak/)

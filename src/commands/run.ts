@@ -17,6 +17,7 @@ export default class Run extends AgentorCommand {
     json: Flags.boolean({ description: 'print the result, usage and session id as JSON instead of streaming text' }),
     model: Flags.string({ description: 'use this model name instead of the manifest\'s primary model' }),
     verbose: Flags.boolean({ char: 'v', description: 'also report per-turn usage and the model chain' }),
+    yes: Flags.boolean({ char: 'y', description: 'approve every tool call that needs approval, without asking' }),
   }
 
   async run(): Promise<void> {
@@ -37,7 +38,8 @@ export default class Run extends AgentorCommand {
       process.stderr.write(renderReports(error.reports, 'pretty', errStyle))
       return this.exit(1)
     }
-    const engine = await compile(loaded.manifest, { manifestPath: args.manifest, ...(flags.model ? { modelName: flags.model } : {}) })
+    const approvalChannel = await chooseApprovalChannel(loaded.manifest.approval.channel, flags.yes, Boolean(process.stderr.isTTY) && !process.env.NO_COLOR)
+    const engine = await compile(loaded.manifest, { manifestPath: args.manifest, approvalChannel, ...(flags.model ? { modelName: flags.model } : {}) })
     const controller = new AbortController()
     process.once('SIGINT', () => controller.abort(new Error('interrupted')))
     let endsWithNewline = true
@@ -63,6 +65,22 @@ export default class Run extends AgentorCommand {
     }
     if (result.status !== 'completed') this.exit(1)
   }
+}
+
+/**
+ * `--yes` and `approval.channel: auto` approve; `stdin` asks on the terminal when there is one.
+ * Otherwise nobody can be asked, so calls that need approval are denied (fail closed).
+ */
+async function chooseApprovalChannel(channel: string, yes: boolean, color: boolean) {
+  const { createAutoApprovalChannel, createUnavailableApprovalChannel } = await import('../engine/approval/auto-channel.js')
+  if (yes) return createAutoApprovalChannel('--yes')
+  if (channel === 'auto') return createAutoApprovalChannel('approval.channel: auto')
+  if (channel === 'stdin' && process.stdin.isTTY) {
+    const { createStdinApprovalChannel } = await import('../engine/approval/stdin-channel.js')
+    return createStdinApprovalChannel({ input: process.stdin, output: process.stderr, reviewer: process.env.USER ?? process.env.USERNAME ?? 'cli-user', color })
+  }
+  const why = channel === 'stdin' ? 'there is no terminal to ask on' : `the ${channel} channel is only available under \`agentor serve\``
+  return createUnavailableApprovalChannel(`approval needed, but ${why}; run with --yes to approve every call, or set approval.channel: auto`)
 }
 
 async function readTaskFromStdin(): Promise<string | undefined> {
