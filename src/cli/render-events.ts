@@ -28,7 +28,7 @@ export function describeResult(result: RunResult, style: Style): string {
   const usage = result.usage.map(describeUsage).join('; ') || 'no model calls'
   const head = result.status === 'completed'
     ? style.green(`✔ completed in ${result.turns} turn${result.turns === 1 ? '' : 's'}`)
-    : style.red(`✖ failed after ${result.turns} turn${result.turns === 1 ? '' : 's'}: ${result.reason}`)
+    : style.red(`✖ failed after ${result.turns} turn${result.turns === 1 ? '' : 's'}: ${result.reason}`) + (result.hint ? `\n${style.cyan('hint:')} ${result.hint}` : '')
   return `${head}\n${style.dim(`session ${result.sessionId} · ${usage}${result.costUsd ? ` · total $${result.costUsd.toFixed(5)}` : ''}`)}`
 }
 

@@ -22,7 +22,7 @@ export default class Run extends AgentorCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Run)
-    const task = flags.input ?? (await readTaskFromStdin())
+    const task = (flags.input ?? (await readTaskFromStdin()))?.trimEnd()
     if (!task?.trim()) throw new UsageError('no task: give it with --input or on stdin')
     const [{ loadManifest, ManifestInvalidError }, { compile }, { assertSessionId }, render, { createStyle }, { renderReports }] = await Promise.all([
       import('../engine/manifest/load.js'), import('../engine/compile.js'), import('../engine/transcript/session-id.js'),

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path'
 import type { EventSink } from './agent/events.js'
 import { runAgent, type AgentSetup, type RunOptions, type RunResult } from './agent/run.js'
 import { AgentorError } from './errors.js'
+import { secretEnvironmentValues } from './secrets.js'
 import { createBackend } from './llm/backends.js'
 import { FailoverModel } from './llm/failover.js'
 import type { ResolvedAgentManifest, ResolvedModel, ResolvedPricing } from './manifest/generated/manifest-types.js'
@@ -100,14 +101,13 @@ function workspaceOf(baseDir: string, workspace: string): string {
   }
 }
 
-/** Values that must never reach a transcript: configured keys and the providers' key variables. */
+/** Values that must never reach a transcript: configured keys, and every variable named like a credential. */
 function secretValues(manifest: ResolvedAgentManifest, chain: readonly ResolvedModel[], env: Readonly<Record<string, string | undefined>>): (string | undefined)[] {
   return [
     ...chain.map((model) => model.apiKey),
     manifest.memory.embedder.apiKey,
     ...manifest.webhooks.map((webhook) => webhook.secret),
-    env.OPENAI_API_KEY,
-    env.ANTHROPIC_API_KEY,
+    ...secretEnvironmentValues(env),
   ]
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { ApprovalGate } from '../approval/gate.js'
 import { AgentorError } from '../errors.js'
 import type { ChatMessage, ToolSpec } from '../llm/contract.js'
-import type { FailoverModel } from '../llm/failover.js'
+import { StreamInterruptedError, type FailoverModel } from '../llm/failover.js'
 import type { ResolvedLimits, ResolvedPricing, ResolvedSkillSettings } from '../manifest/generated/manifest-types.js'
 import type { SkillContext } from '../skills/contract.js'
 import { join } from 'node:path'
@@ -52,7 +52,10 @@ export interface RunResult {
   sessionId: string
   status: 'completed' | 'failed'
   output: string
+  /** Why the run failed, starting with the error code when there is one (`E_MODEL_UNAVAILABLE: …`). */
   reason?: string
+  /** What the user can do about the failure. */
+  hint?: string
   turns: number
   usage: UsageByModel[]
   costUsd: number
@@ -72,10 +75,10 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
   recorder.emit({ type: 'run_start', agent: setup.name, models: setup.model.labels, resumed: prior.length > 0 })
   recorder.emit({ type: 'user_message', content: task })
 
-  const finish = (status: RunResult['status'], output: string, reason?: string): RunResult => {
+  const finish = (status: RunResult['status'], output: string, reason?: string, hint?: string): RunResult => {
     const usage = budget.summary()
     recorder.emit({ type: 'run_end', status, ...(reason ? { reason } : {}), turns: recorder.turn, usage })
-    return { sessionId, status, output, ...(reason ? { reason } : {}), turns: recorder.turn, usage, costUsd: budget.totals().costUsd }
+    return { sessionId, status, output, ...(reason ? { reason } : {}), ...(hint ? { hint } : {}), turns: recorder.turn, usage, costUsd: budget.totals().costUsd }
   }
 
   const startedAt = new Date().toISOString()
@@ -99,6 +102,8 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
   }
   let answer = ''
   let continuations = 0
+  let modelPosition = 0
+  let streamed = ''
   try {
     for (;;) {
       if (recorder.turn >= setup.limits.maxTurns) return finish('failed', answer, `the agent did not finish within limits.maxTurns (${setup.limits.maxTurns} turns)`)
@@ -106,10 +111,12 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
       if (overBudget) return finish('failed', answer, overBudget)
       signal.throwIfAborted()
       recorder.turn++
+      streamed = ''
       const turn = await setup.model.complete(
         { system: setup.system + disclosure.catalogue(), messages, tools: disclosure.specs(), signal },
-        { onTextDelta: (text) => recorder.emit({ type: 'text_delta', text }), emit: recorder.emit },
+        { onTextDelta: (text) => { streamed += text; recorder.emit({ type: 'text_delta', text }) }, emit: recorder.emit, startAt: modelPosition },
       )
+      modelPosition = turn.position
       const costUsd = budget.add(turn.model, turn.usage)
       recorder.emit({ type: 'usage', model: turn.model, ...turn.usage, costUsd })
       messages.push({ role: 'assistant', content: turn.text, toolCalls: turn.toolCalls })
@@ -135,8 +142,14 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
       recorder.emit({ type: 'user_message', content: CONTINUE_PROMPT })
     }
   } catch (error) {
+    if (streamed) {
+      // Keep what already reached the user, so a resumed session can continue from it.
+      messages.push({ role: 'assistant', content: streamed, toolCalls: [] })
+      recorder.emit({ type: 'assistant_message', model: error instanceof StreamInterruptedError ? error.model : setup.model.labels[modelPosition]!, content: streamed, toolCalls: [], stopReason: 'interrupted' })
+      answer += streamed
+    }
     if (signal.aborted) return finish('failed', answer, 'interrupted')
-    if (error instanceof AgentorError) return finish('failed', answer, error.message)
+    if (error instanceof AgentorError) return finish('failed', answer, `${error.code}: ${error.message}`, error.hint)
     throw error
   }
 }

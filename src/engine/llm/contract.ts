@@ -30,8 +30,8 @@ export interface TokenUsage {
   outputTokens: number
 }
 
-/** `length`: the answer was cut off at the model's max tokens. */
-export type StopReason = 'end' | 'tool_calls' | 'length'
+/** `length`: the answer was cut off at the model's max tokens; `interrupted`: the stream broke. */
+export type StopReason = 'end' | 'tool_calls' | 'length' | 'interrupted'
 
 export interface ModelTurn {
   text: string

@@ -4,6 +4,13 @@ import { AgentorError } from '../errors.js'
 import type { ModelBackend, ModelCallbacks, ModelRequest, ModelTurn } from './contract.js'
 import { ModelError } from './model-error.js'
 
+/** A model's answer broke off after output had started; not retried, since the output was already seen. */
+export class StreamInterruptedError extends AgentorError {
+  constructor(readonly model: string, cause: string) {
+    super('E_MODEL_STREAM_INTERRUPTED', `${model}: the answer broke off mid-stream: ${cause}`, 'the partial answer is in the transcript; run again with --session to continue from it')
+  }
+}
+
 export interface ChainLink {
   backend: ModelBackend
   retry: ResolvedRetryPolicy
@@ -29,18 +36,24 @@ export class FailoverModel {
     return this.chain.map((link) => link.backend.label)
   }
 
-  /** `emit` receives a `model_retry` or `model_failover` event for every retry and every move to the next model. */
-  async complete(request: ModelRequest, callbacks: ModelCallbacks & { emit: EventSink }): Promise<ModelTurn & { model: string }> {
+  /**
+   * Answers from the first model, from `startAt` on, that can. `emit` receives a `model_retry` or
+   * `model_failover` event for every retry and every move to the next model. The result says which
+   * position answered, so a run can keep going from there instead of paying again for models that
+   * already failed.
+   */
+  async complete(request: ModelRequest, callbacks: ModelCallbacks & { emit: EventSink; startAt?: number }): Promise<ModelTurn & { model: string; position: number }> {
     const lastErrors: string[] = []
     for (const [position, { backend, retry }] of this.chain.entries()) {
+      if (position < (callbacks.startAt ?? 0)) continue
       const next = this.chain[position + 1]?.backend.label ?? null
       for (let attempt = 0; ; attempt++) {
         try {
-          return { ...(await backend.complete(request, callbacks)), model: backend.label }
+          return { ...(await backend.complete(request, callbacks)), model: backend.label, position }
         } catch (error) {
           if (!(error instanceof ModelError)) throw error
           if (error.kind === 'interrupted') {
-            throw new AgentorError('E_MODEL_STREAM_INTERRUPTED', `${backend.label}: the answer broke off mid-stream: ${error.message}`, 'the partial answer is in the transcript; run again with --session to continue')
+            throw new StreamInterruptedError(backend.label, error.message)
           }
           if (error.kind === 'retry' && attempt < retry.maxRetries) {
             const delayMs = this.delay(retry, attempt, error.details.retryAfterMs)

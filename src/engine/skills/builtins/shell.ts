@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { withoutSecrets } from '../../secrets.js'
 import type { Readable } from 'node:stream'
 import type { Skill, SkillResult } from '../contract.js'
 import { SkillError } from '../contract.js'
@@ -177,9 +178,3 @@ export const shellSkill: Skill = {
   },
 }
 
-const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)/i
-
-/** The agent's commands must not be able to read the keys agentor itself runs with. */
-function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !SECRET_NAME.test(name)))
-}
