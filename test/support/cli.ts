@@ -16,12 +16,19 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
   if (!existsSync(`${PROJECT_ROOT}dist/commands/index.js`)) throw new Error('dist/ is missing: run `npm run build` before the CLI tests')
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...options.env },
+    env: plainOutputEnvironment(options.env),
     input: options.input ?? '',
     encoding: 'utf8',
     timeout: 60_000,
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** The environment with colour off (FORCE_COLOR unset: Node warns when both are set). */
+export function plainOutputEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra }
+  delete env.FORCE_COLOR
+  return env
 }
 
 /** A stack trace line as Node prints it. Users must never see one. */

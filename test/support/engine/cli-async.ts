@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { PROJECT_ROOT, type CliResult } from '../cli.js'
+import { plainOutputEnvironment, PROJECT_ROOT, type CliResult } from '../cli.js'
 
 const BIN = `${PROJECT_ROOT}bin/run.js`
 
@@ -20,7 +20,7 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Chi
   if (!existsSync(`${PROJECT_ROOT}dist/commands/index.js`)) throw new Error('dist/ is missing: run `npm run build` before the CLI tests')
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...options.env },
+    env: plainOutputEnvironment(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   child.stdin!.end(options.input ?? '')
