@@ -33,21 +33,21 @@ function mutateStructure(text: string): string {
   const keys = Object.keys(target)
   const key = keys.length ? random.pick(keys) : '0'
   const record = target as Record<string, unknown>
-  switch (random.int(4)) {
+  switch (random.int(0, 3)) {
     case 0: delete record[key]; break
     case 1: record[key] = random.pick(VALUES); break
-    case 2: { const value = record[key]; delete record[key]; record[`${key}${random.pick(['x', 's', '_', ''])}`.slice(0, Math.max(1, key.length - random.int(2)))] = value; break }
+    case 2: { const value = record[key]; delete record[key]; record[`${key}${random.pick(['x', 's', '_', ''])}`.slice(0, Math.max(1, key.length - random.int(0, 1)))] = value; break }
     default: record[random.pick(['extra', 'modle', 'name', 'skills', '0'])] = random.pick(VALUES)
   }
   return stringify(data)
 }
 
 function mutateText(text: string): string {
-  const at = random.int(text.length + 1)
-  switch (random.int(3)) {
+  const at = random.int(0, text.length)
+  switch (random.int(0, 2)) {
     case 0: return text.slice(0, at)
     case 1: return text.slice(0, at) + random.pick(GARBAGE) + text.slice(at)
-    default: return text.slice(0, at) + text.slice(at + 1 + random.int(20))
+    default: return text.slice(0, at) + text.slice(at + 1 + random.int(0, 19))
   }
 }
 

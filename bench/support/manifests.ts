@@ -3,7 +3,7 @@ import { basename, join, relative, resolve } from 'node:path'
 import { parse, stringify } from 'yaml'
 import type { AgentManifest, Model1, Schedule } from '../../src/engine/manifest/generated/manifest-types.js'
 import { BUILTIN_SKILL_NAMES, isSkillPath } from '../../src/engine/skills/builtin-catalogue.js'
-import { seededRandom, type Random } from './random.js'
+import { seededRandom, type Random } from '../../test/support/random.js'
 
 interface Example {
   /** File name without `.yaml`; variants are named `<stem>-<round>.yaml`. */

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32), so property tests replay the same cases every run. */
+/** A small seeded PRNG (mulberry32), so tests and benchmarks replay the same cases every run. */
 export function seededRandom(seed: number) {
   let state = seed >>> 0
   const next = () => {
@@ -8,7 +8,20 @@ export function seededRandom(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-  const int = (max: number) => Math.floor(next() * max)
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)]!
-  return { next, int, pick }
+  /** An integer from min to max, both included. */
+  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1))
+  const chance = (probability: number) => next() < probability
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!
+  const shuffle = <T>(items: readonly T[]): T[] => {
+    const copy = [...items]
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1))
+      ;[copy[i], copy[j]] = [copy[j]!, copy[i]!]
+    }
+    return copy
+  }
+  const sample = <T>(items: readonly T[], count: number): T[] => shuffle(items).slice(0, count)
+  return { next, int, chance, pick, shuffle, sample }
 }
+
+export type Random = ReturnType<typeof seededRandom>

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { atomicReplace } from '../../fs/atomic-replace.js'
 import type { Skill } from '../contract.js'
 import { SkillError } from '../contract.js'
 
@@ -64,24 +64,6 @@ async function notFound(dir: string, name: string): Promise<SkillError> {
   return new SkillError(`no artifact named '${name}'; ${existing(await listArtifacts(dir))}`)
 }
 
-/** Writes to a temporary file in `dir`, then renames it over `target`: a reader sees the old or the new artifact, never part of one. */
-async function atomicWrite(dir: string, target: string, data: Buffer): Promise<void> {
-  const temp = join(dir, `.${randomBytes(8).toString('hex')}.${process.pid}.tmp`)
-  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
-  try {
-    try {
-      await handle.writeFile(data)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await rename(temp, target)
-  } catch (error) {
-    await unlink(temp).catch(() => undefined)
-    throw error
-  }
-}
-
 function formatSize(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
@@ -123,7 +105,7 @@ export const artifactStoreSkill: Skill = {
         const info = await lstat(target).catch(() => undefined)
         if (info && !info.isFile()) throw new SkillError(`cannot store '${name}': something other than an artifact is in the way`)
         try {
-          await atomicWrite(dir, target, data)
+          await atomicReplace(target, data, 0o600)
         } catch (error) {
           throw new SkillError(`cannot store '${name}': ${code(error) ?? 'unexpected error'}`)
         }
