@@ -14,13 +14,13 @@ export default class Init extends AgentorCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Init)
     if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(args.name)) throw new UsageError(`invalid agent name \`${args.name}\`: use lowercase letters, digits, - and _`)
-    const [{ existsSync, mkdirSync, writeFileSync }, { join, relative }, { fileURLToPath }, { MANIFEST_SCHEMA_URL }, { starterManifest }] = await Promise.all([
-      import('node:fs'), import('node:path'), import('node:url'), import('../engine/manifest/schema-file.js'), import('../engine/manifest/starter.js'),
+    const [{ existsSync, mkdirSync, writeFileSync }, { join, relative }, { MANIFEST_SCHEMA_PATH }, { starterManifest }] = await Promise.all([
+      import('node:fs'), import('node:path'), import('../engine/manifest/schema-file.js'), import('../engine/manifest/starter.js'),
     ])
     const file = join(flags.dir, `${args.name}.yaml`)
     if (existsSync(file) && !flags.force) throw new UsageError(`${file} already exists (use --force to overwrite)`)
     mkdirSync(flags.dir, { recursive: true })
-    const schemaReference = relative(flags.dir, fileURLToPath(MANIFEST_SCHEMA_URL))
+    const schemaReference = relative(flags.dir, MANIFEST_SCHEMA_PATH)
     writeFileSync(file, starterManifest(args.name, schemaReference))
     process.stdout.write(`wrote ${file}\nnext: agentor validate ${file}\n`)
   }

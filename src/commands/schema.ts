@@ -11,8 +11,7 @@ export default class Schema extends AgentorCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Schema)
-    const { MANIFEST_SCHEMA_URL, manifestSchemaText } = await import('../engine/manifest/schema-file.js')
-    const { fileURLToPath } = await import('node:url')
-    process.stdout.write(flags.path ? `${fileURLToPath(MANIFEST_SCHEMA_URL)}\n` : manifestSchemaText())
+    const { MANIFEST_SCHEMA_PATH, manifestSchemaText } = await import('../engine/manifest/schema-file.js')
+    process.stdout.write(flags.path ? `${MANIFEST_SCHEMA_PATH}\n` : manifestSchemaText())
   }
 }
