@@ -44,7 +44,6 @@ export function clipLine(line: string, column: number, width = MAX_LINE_CHARS): 
 
 /** Lines of `text` that `regex` (no `g`/`y` flag) matches, at most `limit`. A final newline does not start another line. */
 export function scanLines(text: string, regex: RegExp, limit: number, width = MAX_LINE_CHARS): SearchHit[] {
-  // Keep in step with the copy in WORKER_SOURCE.
   const hits: SearchHit[] = []
   let start = 0
   let number = 0
@@ -63,39 +62,17 @@ export function scanLines(text: string, regex: RegExp, limit: number, width = MA
 
 /**
  * Runs in a worker thread so that a regular expression with catastrophic backtracking, which no
- * JavaScript code can interrupt, is stopped by terminating the thread. Plain JavaScript, no imports
- * from this package: it is evaluated as is.
+ * JavaScript code can interrupt, is stopped by terminating the thread. It is evaluated as is, so
+ * it takes `clipLine` and `scanLines` by their source text (both use nothing outside themselves).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
+const clipLine = ${clipLine.toString()}
+const scanLines = ${scanLines.toString()}
 const regex = new RegExp(workerData.source, workerData.flags)
-const width = workerData.width
-function clipLine(line, column) {
-  if (line.length <= width) return line
-  const start = Math.max(0, column - 40)
-  if (start === 0) return line.slice(0, width - 1) + '…'
-  if (start >= line.length - width) return '…' + line.slice(line.length - (width - 1))
-  return '…' + line.slice(start, start + width - 2) + '…'
-}
-function scanLines(text, limit) {
-  const hits = []
-  let start = 0
-  let number = 0
-  while (start < text.length && hits.length < limit) {
-    let end = text.indexOf('\\n', start)
-    if (end === -1) end = text.length
-    number++
-    let line = text.slice(start, end)
-    if (line.endsWith('\\r')) line = line.slice(0, -1)
-    const match = regex.exec(line)
-    if (match) hits.push({ line: number, text: clipLine(line, match.index) })
-    start = end + 1
-  }
-  return hits
-}
 parentPort.on('message', (job) => {
   try {
-    parentPort.postMessage({ id: job.id, hits: scanLines(job.text, job.limit) })
+    parentPort.postMessage({ id: job.id, hits: scanLines(job.text, regex, job.limit, workerData.width) })
   } catch (error) {
     parentPort.postMessage({ id: job.id, error: String(error && error.message || error) })
   }
