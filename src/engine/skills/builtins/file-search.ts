@@ -24,7 +24,7 @@ export const MAX_SLOW_FILES = 3
 /** Files looked at before the search stops. */
 export const MAX_FILES_SCANNED = 50000
 /** Directories never descended into while walking (they can still be searched by naming them in `path`). */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules'])
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['.git', 'node_modules', '.agentor'])
 
 export interface SearchHit {
   /** 1-based line number, or 0 for a match on the file's path. */
