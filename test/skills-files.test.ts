@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { createManifestAjv } from '../src/engine/manifest/ajv-options.js'
 import { SkillError, type Skill, type SkillContext } from '../src/engine/skills/contract.js'
-import { BUILTIN_SKILLS } from '../src/engine/skills/builtins/index.js'
+import { BUILTIN_SKILL_LOADERS } from '../src/engine/skills/builtins/index.js'
 import { fileReadSkill } from '../src/engine/skills/builtins/file-read.js'
 import { fileWriteSkill } from '../src/engine/skills/builtins/file-write.js'
 import { listDirSkill } from '../src/engine/skills/builtins/list-dir.js'
@@ -63,19 +63,20 @@ function tree(dir: string): string[] {
 }
 
 describe('builtin skill definitions', () => {
-  test('BUILTIN_SKILLS is keyed by name and every schema compiles under strict ajv', () => {
-    assert.deepEqual(Object.keys(BUILTIN_SKILLS).sort(), ['artifact_store', 'file_read', 'file_search', 'file_write', 'http_fetch', 'human_approval', 'list_dir', 'shell', 'task_status'])
+  test('every builtin loads under its name, and its schema is valid draft-07 and compiles under strict ajv', async () => {
+    assert.deepEqual(Object.keys(BUILTIN_SKILL_LOADERS).sort(), ['artifact_store', 'file_read', 'file_search', 'file_write', 'http_fetch', 'human_approval', 'list_dir', 'shell', 'task_status'])
     const ajv = createManifestAjv()
-    for (const [name, skill] of Object.entries(BUILTIN_SKILLS)) {
+    const builtins = Object.fromEntries(await Promise.all(Object.entries(BUILTIN_SKILL_LOADERS).map(async ([name, load]) => [name, await load()] as const)))
+    for (const [name, skill] of Object.entries(builtins)) {
       assert.equal(skill.name, name)
       assert.ok(skill.description.length > 10)
       const validate = ajv.compile(skill.parameters)
       assert.equal(validate({ unexpected: 1 }), false, `${name} must reject unknown arguments`)
     }
-    assert.equal(BUILTIN_SKILLS.file_read!.risk, 'low')
-    assert.equal(BUILTIN_SKILLS.file_write!.risk, 'medium')
-    assert.equal(BUILTIN_SKILLS.list_dir!.risk, 'low')
-    assert.equal(BUILTIN_SKILLS.shell!.risk, 'high')
+    assert.equal(builtins.file_read!.risk, 'low')
+    assert.equal(builtins.file_write!.risk, 'medium')
+    assert.equal(builtins.list_dir!.risk, 'low')
+    assert.equal(builtins.shell!.risk, 'high')
   })
 })
 

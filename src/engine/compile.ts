@@ -8,7 +8,7 @@ import { createBackend } from './llm/backends.js'
 import { FailoverModel } from './llm/failover.js'
 import type { ResolvedAgentManifest, ResolvedModel, ResolvedPricing } from './manifest/generated/manifest-types.js'
 import { isSkillPath } from './skills/builtin-catalogue.js'
-import { BUILTIN_SKILLS } from './skills/builtins/index.js'
+import { BUILTIN_SKILL_LOADERS } from './skills/builtins/index.js'
 import { SkillRegistry } from './skills/registry.js'
 import { loadMarkdownSkills, type MarkdownSkills } from './skills/markdown/markdown-skills.js'
 import { toolEnableSkill, toolSearchSkill } from './skills/builtins/meta-tools.js'
@@ -49,7 +49,7 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
   const model = new FailoverModel(backends.map((backend, index) => ({ backend, retry: chain[index]!.retry })), options.sleep ? { sleep: options.sleep } : {})
   const pricing = new Map<string, ResolvedPricing | undefined>(backends.map((backend, index) => [backend.label, chain[index]!.pricing]))
   const markdown = loadMarkdownSkills(manifest.skills.filter(isSkillPath), baseDir)
-  const registry = registerSkills(manifest, markdown)
+  const registry = await registerSkills(manifest, markdown)
   const plugins = await loadPlugins(manifest.plugins, baseDir, registry)
   const toolNames = selectToolNames(manifest, registry.names())
   const progressive = manifest.tools.disclosure === 'progressive'
@@ -81,13 +81,11 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
   }
 }
 
-function registerSkills(manifest: ResolvedAgentManifest, markdown: MarkdownSkills): SkillRegistry {
+async function registerSkills(manifest: ResolvedAgentManifest, markdown: MarkdownSkills): Promise<SkillRegistry> {
   const registry = new SkillRegistry()
-  const unavailable: string[] = []
-  for (const entry of manifest.skills.filter((skill) => !isSkillPath(skill))) {
-    if (BUILTIN_SKILLS[entry]) registry.register(BUILTIN_SKILLS[entry])
-    else unavailable.push(entry)
-  }
+  const builtins = manifest.skills.filter((skill) => !isSkillPath(skill))
+  const unavailable = builtins.filter((name) => !BUILTIN_SKILL_LOADERS[name])
+  for (const skill of await Promise.all(builtins.filter((name) => BUILTIN_SKILL_LOADERS[name]).map((name) => BUILTIN_SKILL_LOADERS[name]!()))) registry.register(skill)
   if (unavailable.length) throw new AgentorError('E_SKILL_UNAVAILABLE', `this version of agentor cannot run: ${unavailable.join(', ')}`, 'remove them from `skills:` to run this manifest now')
   for (const skill of markdown.tools) registry.register(skill)
   return registry

@@ -111,6 +111,7 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
       if (overBudget) return finish('failed', answer, overBudget)
       signal.throwIfAborted()
       recorder.turn++
+      recorder.flush()
       streamed = ''
       const turn = await setup.model.complete(
         { system: setup.system + disclosure.catalogue(), messages, tools: disclosure.specs(), signal },
@@ -125,6 +126,8 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
       if (turn.toolCalls.length > 0) {
         continuations = 0
         const enabledBefore = enabledNames(disclosure)
+        for (const call of turn.toolCalls) recorder.emit({ type: 'tool_call', callId: call.id, name: call.name, arguments: call.arguments })
+        recorder.flush()
         const results = await executeToolCalls(turn.toolCalls, {
           registry: setup.registry, disclosure, signal,
           context, timeoutMs: setup.limits.toolTimeoutSeconds * 1000, emit: recorder.emit, gate: setup.gate,

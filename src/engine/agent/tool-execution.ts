@@ -16,11 +16,10 @@ export interface ToolExecution {
   gate: ApprovalGate
 }
 
-/** Runs one turn's tool calls concurrently; results come back in call order, errors as error results. */
+/** Runs one turn's tool calls (already recorded as `tool_call` events) concurrently; results come back in call order, errors as error results. */
 type ToolMessage = Extract<ChatMessage, { role: 'tool' }>
 
 export async function executeToolCalls(calls: readonly ToolCall[], execution: ToolExecution): Promise<ToolMessage[]> {
-  for (const call of calls) execution.emit({ type: 'tool_call', callId: call.id, name: call.name, arguments: call.arguments })
   return Promise.all(calls.map(async (call) => {
     const started = performance.now()
     const result = await executeOne(call, execution)

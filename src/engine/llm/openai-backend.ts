@@ -27,6 +27,7 @@ export function createOpenAIBackend(model: BackendModel): ModelBackend {
   if (!name) throw new Error('an openai model needs a name')
   const label = `openai:${name}`
   let client: OpenAI | undefined
+  let outputLimit: ReturnType<typeof maxTokensParam> | undefined
 
   return {
     label,
@@ -41,6 +42,7 @@ export function createOpenAIBackend(model: BackendModel): ModelBackend {
         maxRetries: 0,
         timeout: model.timeoutMs,
       })
+      outputLimit ??= maxTokensParam(client.baseURL, model.maxTokens)
       const turn = new TurnBuilder(callbacks.onTextDelta)
       try {
         const stream = await client.chat.completions.create(
@@ -49,7 +51,7 @@ export function createOpenAIBackend(model: BackendModel): ModelBackend {
             messages: toOpenAIMessages(request.system, request.messages),
             ...toolsParam(request.tools),
             temperature: model.temperature,
-            ...maxTokensParam(client.baseURL, model.maxTokens),
+            ...outputLimit,
             stream: true,
             stream_options: { include_usage: true },
           },

@@ -52,14 +52,13 @@ export async function readStream<T>(
 ): Promise<void> {
   const iterator = stream[Symbol.asyncIterator]()
   let idle = false
-  let timer: NodeJS.Timeout | undefined
+  const timer = setTimeout(() => {
+    idle = true
+    stream.controller.abort()
+  }, idleMs)
   try {
     for (;;) {
-      clearTimeout(timer)
-      timer = setTimeout(() => {
-        idle = true
-        stream.controller.abort()
-      }, idleMs)
+      timer.refresh()
       let next: IteratorResult<T>
       try {
         next = await iterator.next()

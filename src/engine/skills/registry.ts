@@ -53,7 +53,8 @@ export class SkillRegistry {
   private argumentProblems(skill: Skill, args: Record<string, unknown>): string | undefined {
     let validate = this.validators.get(skill.name)
     if (!validate) {
-      this.ajv ??= createManifestAjv({ useDefaults: true })
+      // Compiling the draft-07 meta-schema to check each tool schema costs ~100 ms on the first call; strict mode still rejects unknown keywords.
+      this.ajv ??= createManifestAjv({ useDefaults: true, validateSchema: false })
       validate = this.ajv.compile(skill.parameters)
       this.validators.set(skill.name, validate)
     }

@@ -28,7 +28,8 @@ export interface SessionSummary {
 }
 
 export interface TranscriptStore {
-  append(entry: TranscriptEntry): void
+  /** Appends the entries in one write. */
+  append(entries: readonly TranscriptEntry[]): void
   read(sessionId: string): TranscriptRead
   list(): SessionSummary[]
 }

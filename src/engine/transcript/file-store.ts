@@ -4,8 +4,8 @@ import type { SessionSummary, TranscriptEntry, TranscriptRead, TranscriptStore }
 import { assertSessionId } from './session-id.js'
 
 /**
- * One JSONL file per session, `<dir>/<session>.jsonl`. Each entry is a single append of one line,
- * so a process killed at any moment leaves only whole lines behind.
+ * One JSONL file per session, `<dir>/<session>.jsonl`. Entries are appended in one write of whole
+ * lines, so a process killed at any moment leaves only whole lines behind.
  */
 export class FileTranscriptStore implements TranscriptStore {
   private directoryReady = false
@@ -15,12 +15,14 @@ export class FileTranscriptStore implements TranscriptStore {
     private readonly redact: (line: string) => string = (line) => line,
   ) {}
 
-  append(entry: TranscriptEntry): void {
+  append(entries: readonly TranscriptEntry[]): void {
+    if (entries.length === 0) return
     if (!this.directoryReady) {
       mkdirSync(this.dir, { recursive: true })
       this.directoryReady = true
     }
-    appendFileSync(this.fileOf(entry.sessionId), `${this.redact(JSON.stringify(entry))}\n`)
+    const lines = entries.map((entry) => `${this.redact(JSON.stringify(entry))}\n`).join('')
+    appendFileSync(this.fileOf(entries[0]!.sessionId), lines)
   }
 
   read(sessionId: string): TranscriptRead {

@@ -1,16 +1,17 @@
 import type { Skill } from '../contract.js'
-import { artifactStoreSkill } from './artifact-store.js'
-import { fileReadSkill } from './file-read.js'
-import { fileSearchSkill } from './file-search.js'
-import { fileWriteSkill } from './file-write.js'
-import { httpFetchSkill } from './http-fetch.js'
-import { humanApprovalSkill } from './human-approval.js'
-import { listDirSkill } from './list-dir.js'
-import { shellSkill } from './shell.js'
-import { taskStatusSkill } from './task-status.js'
 
-/** The builtin skills implemented so far, keyed by name. */
-export const BUILTIN_SKILLS: Record<string, Skill> = Object.fromEntries([
-  fileReadSkill, fileWriteSkill, listDirSkill, fileSearchSkill, shellSkill, httpFetchSkill,
-  humanApprovalSkill, artifactStoreSkill, taskStatusSkill,
-].map((skill) => [skill.name, skill]))
+/**
+ * The builtin skills by name, each loaded only when a manifest declares it: some pull in heavy
+ * modules (http_fetch loads undici), and a run should not pay for tools it does not have.
+ */
+export const BUILTIN_SKILL_LOADERS: Readonly<Record<string, () => Promise<Skill>>> = {
+  file_read: async () => (await import('./file-read.js')).fileReadSkill,
+  file_write: async () => (await import('./file-write.js')).fileWriteSkill,
+  list_dir: async () => (await import('./list-dir.js')).listDirSkill,
+  file_search: async () => (await import('./file-search.js')).fileSearchSkill,
+  shell: async () => (await import('./shell.js')).shellSkill,
+  http_fetch: async () => (await import('./http-fetch.js')).httpFetchSkill,
+  human_approval: async () => (await import('./human-approval.js')).humanApprovalSkill,
+  artifact_store: async () => (await import('./artifact-store.js')).artifactStoreSkill,
+  task_status: async () => (await import('./task-status.js')).taskStatusSkill,
+}
