@@ -7,18 +7,16 @@
 //    the frameworks take turns at: CPU ms per turn.
 // Peers live in bench/peers (their own package.json and lockfile), installed there on first run.
 // Prints a markdown table and a JSON line; fails only when a framework gets the task wrong.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { startTaskServer, type TaskServer } from './engine/task-server.js'
 import { checkAnswer, taskText, TURNS } from './engine/task.mjs'
+import { ensurePeers, installedVersion, PEERS, ROOT } from './support/peers.js'
 import { percentile } from './support/processes.js'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const PEERS = join(ROOT, 'bench/peers')
 const HARNESS = 'bench/engine/harness.mjs'
 const REPORT_USAGE = new URL('support/report-usage.mjs', import.meta.url).href
 const ONE_SHOT_RUNS = 10
@@ -63,7 +61,7 @@ interface ChildRun {
 
 async function main() {
   if (!existsSync(join(ROOT, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` first')
-  ensurePeers()
+  ensurePeers(progress)
   const results: Result[] = describeFrameworks().map((framework) => ({ framework, oneShot: { wallMs: [], cpuMs: [] }, warmCpuMsPerTurn: NaN }))
   const tmp = mkdtempSync(join(tmpdir(), 'agentor-engine-bench-'))
   const server = await startTaskServer()
@@ -154,23 +152,8 @@ function describeFrameworks(): Framework[] {
 }
 
 /** Installs bench/peers (from its lockfile) unless every dependency is there at its pinned version. */
-function ensurePeers() {
-  const wanted = (JSON.parse(readFileSync(join(PEERS, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies
-  const installed = (name: string) => { try { return installedVersion(PEERS, name) } catch { return undefined } }
-  if (Object.entries(wanted).every(([name, version]) => installed(name) === version)) return
-  progress('installing the peer frameworks: npm install --prefix bench/peers')
-  const npm = spawnSync('npm', ['install', '--prefix', PEERS, '--no-audit', '--no-fund'], { cwd: ROOT, stdio: ['ignore', 2, 2] })
-  if (npm.status !== 0) throw new Error(`npm install --prefix bench/peers failed (exit ${npm.status})`)
-}
 
 /** The version of `name` that code in `fromDir` imports (Node's node_modules lookup, upwards). */
-function installedVersion(fromDir: string, name: string): string {
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const file = join(dir, 'node_modules', name, 'package.json')
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version
-    if (dirname(dir) === dir) throw new Error(`${name} is not installed for ${fromDir}`)
-  }
-}
 
 /**
  * Runs `node <args>` with the CPU reporter preloaded; wall = spawn to exit as seen here, CPU = the

@@ -1,0 +1,728 @@
+// agentor's WebAssembly ranking core, written in AssemblyScript.
+//
+// Compiled at build time by scripts/build-wasm.mjs (asc -O3 --enable simd --runtime minimal) into
+// dist/wasm/ranking.wasm; loaded and wrapped by ../ranking-core.ts. The file is named `.as` rather
+// than `.ts` so that the project's TypeScript build (`include: ["src"]`) leaves it alone; the build
+// script feeds it to the AssemblyScript compiler as `ranking.ts`.
+//
+// Everything lives in unmanaged linear memory (heap.alloc / heap.realloc / heap.free over TLSF):
+// no managed objects are created, so the garbage collector never runs. The JS side passes inputs
+// through a scratch buffer (`scratch(bytes)` returns its address) and reads results from the
+// top-k buffers (`resultIds()`, `resultScores()`). Any export may grow the memory, which detaches
+// JS views of `memory.buffer`: the wrapper re-reads the buffer after every call.
+//
+// Three parts:
+//  1. BM25 over an incremental inverted index. Documents live in dense "slots" assigned in insertion
+//     order (never reused until `bm25Vacuum`, which renumbers the live slots in order). Each term id
+//     (assigned by the JS vocabulary) has a growable postings array of (slot, tf) pairs; a removed
+//     document's postings become tombstones (its slot is marked dead) that are compacted lazily, per
+//     term, once half of a postings list is dead. A per-slot forward list of the document's distinct
+//     term ids makes removal exact: N, df per term and the total length (so avgdl) are always exact.
+//  2. An exact dot-product scan over a Float32 matrix (rows in chunks of 1024, padded to a multiple of
+//     4 floats; deleted rows are masked and reused), with an optional row bitmap filter, in v128
+//     f32x4 SIMD (and a scalar twin for measurement).
+//  3. Top-k selection (a bounded min-heap, ties broken by the smaller id) and reciprocal-rank fusion.
+
+// JS's Math.log, so that idf is bit-for-bit the value a JS implementation (wink) computes.
+@external("env", "hostLog")
+declare function hostLog(x: f64): f64
+
+// ---------------------------------------------------------------------------------------------
+// Raw buffers
+
+function growBuffer(ptr: usize, oldBytes: usize, newBytes: usize): usize {
+  let p: usize = ptr == 0 ? heap.alloc(newBytes) : heap.realloc(ptr, newBytes)
+  if (newBytes > oldBytes) memory.fill(p + oldBytes, 0, newBytes - oldBytes)
+  return p
+}
+
+// The scratch buffer through which JS passes arrays in. Never reallocated by any other export, so
+// its content survives until the call that consumes it.
+let scratchPtr: usize = 0
+let scratchCap: usize = 0
+
+export function scratch(bytes: usize): usize {
+  if (bytes > scratchCap) {
+    let cap: usize = max<usize>(bytes, max<usize>(scratchCap << 1, 4096))
+    cap = (cap + 15) & ~<usize>15
+    if (scratchPtr != 0) heap.free(scratchPtr)
+    scratchPtr = heap.alloc(cap)
+    scratchCap = cap
+  }
+  return scratchPtr
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top-k: a min-heap whose root is the worst kept entry. "Better" = higher score, then smaller id.
+
+let hScore: usize = 0 // f64[hCap]
+let hId: usize = 0 // u32[hCap]
+let hCap: i32 = 0
+let hSize: i32 = 0
+let hK: i32 = 0
+
+export function resultIds(): usize { return hId }
+export function resultScores(): usize { return hScore }
+
+function heapReset(k: i32): void {
+  if (k > hCap) {
+    let cap = max<i32>(k, 64)
+    hScore = growBuffer(hScore, <usize>hCap << 3, <usize>cap << 3)
+    hId = growBuffer(hId, <usize>hCap << 2, <usize>cap << 2)
+    hCap = cap
+  }
+  hSize = 0
+  hK = k
+}
+
+// true when (sa, ia) ranks below (sb, ib)
+@inline function worse(sa: f64, ia: u32, sb: f64, ib: u32): bool {
+  return sa < sb || (sa == sb && ia > ib)
+}
+
+function siftDown(start: i32, size: i32): void {
+  let i = start
+  let s = load<f64>(hScore + (<usize>i << 3))
+  let id = load<u32>(hId + (<usize>i << 2))
+  while (true) {
+    let l = 2 * i + 1
+    if (l >= size) break
+    let c = l
+    let cs = load<f64>(hScore + (<usize>l << 3))
+    let cid = load<u32>(hId + (<usize>l << 2))
+    let r = l + 1
+    if (r < size) {
+      let rs = load<f64>(hScore + (<usize>r << 3))
+      let rid = load<u32>(hId + (<usize>r << 2))
+      if (worse(rs, rid, cs, cid)) { c = r; cs = rs; cid = rid }
+    }
+    if (!worse(cs, cid, s, id)) break
+    store<f64>(hScore + (<usize>i << 3), cs)
+    store<u32>(hId + (<usize>i << 2), cid)
+    i = c
+  }
+  store<f64>(hScore + (<usize>i << 3), s)
+  store<u32>(hId + (<usize>i << 2), id)
+}
+
+function heapOffer(s: f64, id: u32): void {
+  if (s != s) return // NaN never ranks
+  if (hSize < hK) {
+    let i = hSize++
+    while (i > 0) {
+      let p = (i - 1) >> 1
+      let ps = load<f64>(hScore + (<usize>p << 3))
+      let pid = load<u32>(hId + (<usize>p << 2))
+      if (!worse(s, id, ps, pid)) break
+      store<f64>(hScore + (<usize>i << 3), ps)
+      store<u32>(hId + (<usize>i << 2), pid)
+      i = p
+    }
+    store<f64>(hScore + (<usize>i << 3), s)
+    store<u32>(hId + (<usize>i << 2), id)
+  } else if (hK > 0 && worse(load<f64>(hScore), load<u32>(hId), s, id)) {
+    store<f64>(hScore, s)
+    store<u32>(hId, id)
+    siftDown(0, hSize)
+  }
+}
+
+// Heap-sorts in place (the worst goes to the end), leaving the result best-first; returns the count.
+function heapFinish(): i32 {
+  let n = hSize
+  for (let end = n - 1; end > 0; end--) {
+    let s0 = load<f64>(hScore)
+    let i0 = load<u32>(hId)
+    store<f64>(hScore, load<f64>(hScore + (<usize>end << 3)))
+    store<u32>(hId, load<u32>(hId + (<usize>end << 2)))
+    store<f64>(hScore + (<usize>end << 3), s0)
+    store<u32>(hId + (<usize>end << 2), i0)
+    siftDown(0, end)
+  }
+  hSize = 0
+  return n
+}
+
+// Top-k over a score array in scratch memory (f32 when isF32, else f64): indices and scores.
+export function topK(ptr: usize, n: i32, k: i32, isF32: i32): i32 {
+  if (k <= 0 || n <= 0) return 0
+  heapReset(k)
+  if (isF32) {
+    for (let i = 0; i < n; i++) heapOffer(<f64>load<f32>(ptr + (<usize>i << 2)), <u32>i)
+  } else {
+    for (let i = 0; i < n; i++) heapOffer(load<f64>(ptr + (<usize>i << 3)), <u32>i)
+  }
+  return heapFinish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// BM25
+
+let bK1: f64 = 1.2
+let bB: f64 = 0.75
+let bMode: i32 = 0 // 0: standard (query terms deduplicated); 1: wink-bm25-text-search parity
+
+export function bm25SetParams(k1: f64, b: f64, mode: i32): void {
+  bK1 = k1
+  bB = b
+  bMode = mode
+}
+
+// Per term id
+let tCap: i32 = 0
+let tPost: usize = 0 // usize[]: postings array, (slot u32, tf u32) pairs
+let tLen: usize = 0 // u32[]: entries in the postings array, tombstones included
+let tPCap: usize = 0 // u32[]: capacity of the postings array, in entries
+let tDf: usize = 0 // u32[]: live documents containing the term
+let tDead: usize = 0 // u32[]: tombstones in the postings array
+let tMark: usize = 0 // u32[]: per-call scratch counter, all zero between calls
+
+function ensureTerms(maxId: i32): void {
+  if (maxId < tCap) return
+  let cap = max<i32>(maxId + 1, max<i32>(tCap * 2, 1024))
+  let ob = <usize>tCap << 2
+  let nb = <usize>cap << 2
+  tPost = growBuffer(tPost, ob, nb)
+  tLen = growBuffer(tLen, ob, nb)
+  tPCap = growBuffer(tPCap, ob, nb)
+  tDf = growBuffer(tDf, ob, nb)
+  tDead = growBuffer(tDead, ob, nb)
+  tMark = growBuffer(tMark, ob, nb)
+  tCap = cap
+}
+
+// Per slot
+let sCap: i32 = 0
+let sCount: i32 = 0 // slots handed out (live + dead)
+let sDl: usize = 0 // u32[]: document length (token count)
+let sAlive: usize = 0 // u8[]
+let sFwdOff: usize = 0 // u32[]: offset of the document's distinct term ids in the forward arena
+let sFwdLen: usize = 0 // u32[]
+let sStamp: usize = 0 // u32[]: search epoch that last touched the slot
+let sAcc: usize = 0 // f64[]: score accumulator (valid when the stamp is current)
+let sTouched: usize = 0 // u32[]: slots touched by the current search
+
+let fwd: usize = 0 // u32[]: forward arena
+let fwdLen: usize = 0
+let fwdCap: usize = 0
+
+let live: i32 = 0
+let totalLen: f64 = 0
+let deadSlots: i32 = 0
+let epoch: u32 = 0
+
+function ensureSlots(n: i32): void {
+  if (n <= sCap) return
+  let cap = max<i32>(n, max<i32>(sCap * 2, 1024))
+  let o = <usize>sCap
+  let c = <usize>cap
+  sDl = growBuffer(sDl, o << 2, c << 2)
+  sAlive = growBuffer(sAlive, o, c)
+  sFwdOff = growBuffer(sFwdOff, o << 2, c << 2)
+  sFwdLen = growBuffer(sFwdLen, o << 2, c << 2)
+  sStamp = growBuffer(sStamp, o << 2, c << 2)
+  sAcc = growBuffer(sAcc, o << 3, c << 3)
+  sTouched = growBuffer(sTouched, o << 2, c << 2)
+  sCap = cap
+}
+
+function ensureFwd(n: usize): void {
+  if (n <= fwdCap) return
+  let cap = max<usize>(n, max<usize>(fwdCap << 1, 16384))
+  fwd = growBuffer(fwd, fwdCap << 2, cap << 2)
+  fwdCap = cap
+}
+
+@inline function postingsOf(t: u32): usize { return load<usize>(tPost + (<usize>t << 2)) }
+
+function appendPosting(t: u32, slot: u32, tf: u32): void {
+  let ta = <usize>t << 2
+  let len = load<u32>(tLen + ta)
+  let cap = load<u32>(tPCap + ta)
+  let p = load<usize>(tPost + ta)
+  if (len == cap) {
+    let nc: u32 = cap == 0 ? 4 : cap << 1
+    p = growBuffer(p, <usize>cap << 3, <usize>nc << 3)
+    store<usize>(tPost + ta, p)
+    store<u32>(tPCap + ta, nc)
+  }
+  let e = p + (<usize>len << 3)
+  store<u32>(e, slot)
+  store<u32>(e, tf, 4)
+  store<u32>(tLen + ta, len + 1)
+}
+
+// Drops the postings of dead slots (order kept); shrinks the array when mostly empty.
+function compactTerm(t: u32): void {
+  let ta = <usize>t << 2
+  let p = load<usize>(tPost + ta)
+  let len = load<u32>(tLen + ta)
+  let w: u32 = 0
+  for (let r: u32 = 0; r < len; r++) {
+    let e = p + (<usize>r << 3)
+    let slot = load<u32>(e)
+    if (load<u8>(sAlive + <usize>slot) != 0) {
+      if (w != r) store<u64>(p + (<usize>w << 3), load<u64>(e))
+      w++
+    }
+  }
+  store<u32>(tLen + ta, w)
+  store<u32>(tDead + ta, 0)
+  let cap = load<u32>(tPCap + ta)
+  if (w == 0) {
+    heap.free(p)
+    store<usize>(tPost + ta, 0)
+    store<u32>(tPCap + ta, 0)
+  } else if (cap >= 64 && w < (cap >> 2)) {
+    let nc = cap >> 1
+    store<usize>(tPost + ta, heap.realloc(p, <usize>nc << 3))
+    store<u32>(tPCap + ta, nc)
+  }
+}
+
+// Adds a document given its token term ids (repeats included: dl = n). Returns its slot.
+export function bm25Add(ptr: usize, n: i32): i32 {
+  let maxT: i32 = -1
+  for (let i = 0; i < n; i++) {
+    let t = <i32>load<u32>(ptr + (<usize>i << 2))
+    if (t > maxT) maxT = t
+  }
+  if (maxT >= 0) ensureTerms(maxT)
+  ensureSlots(sCount + 1)
+  ensureFwd(fwdLen + <usize>n)
+  let slot = sCount++
+  let off = fwdLen
+  let u: usize = 0
+  for (let i = 0; i < n; i++) {
+    let t = load<u32>(ptr + (<usize>i << 2))
+    let ma = tMark + (<usize>t << 2)
+    let c = load<u32>(ma)
+    if (c == 0) {
+      store<u32>(fwd + ((off + u) << 2), t)
+      u++
+    }
+    store<u32>(ma, c + 1)
+  }
+  for (let j: usize = 0; j < u; j++) {
+    let t = load<u32>(fwd + ((off + j) << 2))
+    let ma = tMark + (<usize>t << 2)
+    appendPosting(t, <u32>slot, load<u32>(ma))
+    store<u32>(ma, 0)
+    let da = tDf + (<usize>t << 2)
+    store<u32>(da, load<u32>(da) + 1)
+  }
+  fwdLen = off + u
+  let sa = <usize>slot << 2
+  store<u32>(sDl + sa, <u32>n)
+  store<u8>(sAlive + <usize>slot, 1)
+  store<u32>(sFwdOff + sa, <u32>off)
+  store<u32>(sFwdLen + sa, <u32>u)
+  live++
+  totalLen += <f64>n
+  return slot
+}
+
+// Removes the document in `slot`; returns 1, or 0 when the slot is not live.
+export function bm25Remove(slot: i32): i32 {
+  if (slot < 0 || slot >= sCount || load<u8>(sAlive + <usize>slot) == 0) return 0
+  store<u8>(sAlive + <usize>slot, 0)
+  let sa = <usize>slot << 2
+  live--
+  totalLen -= <f64>load<u32>(sDl + sa)
+  deadSlots++
+  let off = <usize>load<u32>(sFwdOff + sa)
+  let u = <usize>load<u32>(sFwdLen + sa)
+  for (let j: usize = 0; j < u; j++) {
+    let t = load<u32>(fwd + ((off + j) << 2))
+    let ta = <usize>t << 2
+    let df = load<u32>(tDf + ta) - 1
+    store<u32>(tDf + ta, df)
+    let dead = load<u32>(tDead + ta) + 1
+    if (df == 0) {
+      let p = load<usize>(tPost + ta)
+      if (p != 0) heap.free(p)
+      store<usize>(tPost + ta, 0)
+      store<u32>(tPCap + ta, 0)
+      store<u32>(tLen + ta, 0)
+      store<u32>(tDead + ta, 0)
+    } else if (dead >= 8 && (dead << 1) >= load<u32>(tLen + ta)) {
+      compactTerm(t)
+    } else {
+      store<u32>(tDead + ta, dead)
+    }
+  }
+  if (live == 0) totalLen = 0 // no drift once empty
+  return 1
+}
+
+// Renumbers the live slots 0..live-1 in their order, dropping every tombstone and the dead
+// documents' forward lists. The JS side applies the same renumbering to its slot table.
+export function bm25Vacuum(): void {
+  if (deadSlots == 0) return
+  // new slot of each old slot, reusing sStamp as the map (stamps are reset below)
+  let next: u32 = 0
+  for (let s = 0; s < sCount; s++) {
+    let sa = <usize>s << 2
+    if (load<u8>(sAlive + <usize>s) != 0) store<u32>(sStamp + sa, next++)
+    else store<u32>(sStamp + sa, 0xFFFFFFFF)
+  }
+  for (let t = 0; t < tCap; t++) {
+    let ta = <usize>t << 2
+    let len = load<u32>(tLen + ta)
+    if (len == 0) continue
+    let p = load<usize>(tPost + ta)
+    let w: u32 = 0
+    for (let r: u32 = 0; r < len; r++) {
+      let e = p + (<usize>r << 3)
+      let ns = load<u32>(sStamp + (<usize>load<u32>(e) << 2))
+      if (ns != 0xFFFFFFFF) {
+        let d = p + (<usize>w << 3)
+        store<u32>(d, ns)
+        store<u32>(d, load<u32>(e, 4), 4)
+        w++
+      }
+    }
+    store<u32>(tLen + ta, w)
+    store<u32>(tDead + ta, 0)
+  }
+  // compact the per-slot arrays and the forward arena (everything only moves left)
+  let w: usize = 0
+  let fw: usize = 0
+  for (let s = 0; s < sCount; s++) {
+    if (load<u8>(sAlive + <usize>s) == 0) continue
+    let sa = <usize>s << 2
+    let wa = w << 2
+    let off = <usize>load<u32>(sFwdOff + sa)
+    let u = <usize>load<u32>(sFwdLen + sa)
+    if (fw != off) memory.copy(fwd + (fw << 2), fwd + (off << 2), u << 2)
+    store<u32>(sDl + wa, load<u32>(sDl + sa))
+    store<u32>(sFwdOff + wa, <u32>fw)
+    store<u32>(sFwdLen + wa, <u32>u)
+    store<u8>(sAlive + w, 1)
+    fw += u
+    w++
+  }
+  memory.fill(sAlive + w, 0, <usize>sCount - w)
+  memory.fill(sStamp, 0, <usize>sCap << 2)
+  epoch = 0
+  fwdLen = fw
+  sCount = <i32>w
+  deadSlots = 0
+}
+
+// toFixed(4) as V8 does it, then parsed back: the integer n nearest to x·10⁴ on the exact value
+// of x (a tie takes the larger n), divided by 10⁴. x·10⁴ is split into p + e exactly (Dekker).
+@inline function roundFixed4(x: f64): f64 {
+  let p = x * 10000.0
+  let c = x * 134217729.0
+  let hi = c - (c - x)
+  let lo = x - hi
+  let e = (hi * 10000.0 - p) + lo * 10000.0
+  let n = Math.floor(p)
+  let frac = p - n
+  if (frac > 0.5 || (frac == 0.5 && e >= 0)) n += 1.0
+  return n / 10000.0
+}
+
+@inline function accumulate(slot: u32, v: f64, nTouched: i32): i32 {
+  let sa = <usize>slot << 2
+  if (load<u32>(sStamp + sa) != epoch) {
+    store<u32>(sStamp + sa, epoch)
+    store<f64>(sAcc + (<usize>slot << 3), v)
+    store<u32>(sTouched + (<usize>nTouched << 2), slot)
+    return nTouched + 1
+  }
+  let aa = sAcc + (<usize>slot << 3)
+  store<f64>(aa, v + load<f64>(aa))
+  return nTouched
+}
+
+// Scores the query (term ids in scratch, n of them) and keeps the top k; returns the count, with
+// slots in resultIds() and scores in resultScores().
+export function bm25Search(ptr: usize, n: i32, k: i32): i32 {
+  if (live == 0 || k <= 0 || n <= 0) return 0
+  epoch++
+  if (epoch == 0) {
+    memory.fill(sStamp, 0, <usize>sCap << 2)
+    epoch = 1
+  }
+  let N = <f64>live
+  let k1 = bK1
+  let b = bB
+  let wink = bMode == 1
+  let avg = totalLen / N
+  if (!wink && avg == 0) avg = 1.0
+  let nTouched: i32 = 0
+  for (let i = 0; i < n; i++) {
+    let t = load<u32>(ptr + (<usize>i << 2))
+    if (<i32>t >= tCap || <i32>t < 0) continue
+    let ta = <usize>t << 2
+    let df = <f64>load<u32>(tDf + ta)
+    if (df == 0) continue
+    if (!wink) {
+      // a repeated query term counts once
+      if (load<u32>(tMark + ta) != 0) continue
+      store<u32>(tMark + ta, 1)
+    }
+    let idf = hostLog((N - df + 0.5) / (df + 0.5) + 1.0)
+    let p = load<usize>(tPost + ta)
+    let len = <usize>load<u32>(tLen + ta)
+    let checkAlive = load<u32>(tDead + ta) != 0
+    if (wink) {
+      // wink-bm25-text-search's consolidate(): the same operations in the same order
+      let k1p1 = k1 + 1.0
+      let oneMinusB = 1.0 - b
+      for (let j: usize = 0; j < len; j++) {
+        let e = p + (j << 3)
+        let slot = load<u32>(e)
+        if (checkAlive && load<u8>(sAlive + <usize>slot) == 0) continue
+        let tf = <f64>load<u32>(e, 4)
+        let dl = <f64>load<u32>(sDl + (<usize>slot << 2))
+        let norm = oneMinusB + (b * (dl / avg))
+        let v = roundFixed4(Math.abs((tf * k1p1) / ((k1 * norm) + tf)) * idf)
+        nTouched = accumulate(slot, v, nTouched)
+      }
+    } else {
+      // idf·tf·(k1+1) / (tf + k1·(1 − b + b·dl/avgdl))
+      let c = idf * (k1 + 1.0)
+      let kA = k1 * (1.0 - b)
+      let kB = k1 * b / avg
+      for (let j: usize = 0; j < len; j++) {
+        let e = p + (j << 3)
+        let slot = load<u32>(e)
+        if (checkAlive && load<u8>(sAlive + <usize>slot) == 0) continue
+        let tf = <f64>load<u32>(e, 4)
+        let dl = <f64>load<u32>(sDl + (<usize>slot << 2))
+        nTouched = accumulate(slot, (c * tf) / (tf + (kA + kB * dl)), nTouched)
+      }
+    }
+  }
+  if (!wink) {
+    for (let i = 0; i < n; i++) {
+      let t = load<u32>(ptr + (<usize>i << 2))
+      if (<i32>t < tCap && <i32>t >= 0) store<u32>(tMark + (<usize>t << 2), 0)
+    }
+  }
+  heapReset(k)
+  for (let i = 0; i < nTouched; i++) {
+    let slot = load<u32>(sTouched + (<usize>i << 2))
+    heapOffer(load<f64>(sAcc + (<usize>slot << 3)), slot)
+  }
+  return heapFinish()
+}
+
+export function bm25Live(): i32 { return live }
+export function bm25TotalLen(): f64 { return totalLen }
+export function bm25Slots(): i32 { return sCount }
+export function bm25DeadSlots(): i32 { return deadSlots }
+export function bm25Df(t: i32): i32 { return t >= 0 && t < tCap ? <i32>load<u32>(tDf + (<usize>t << 2)) : 0 }
+export function bm25PostingEntries(t: i32): i32 { return t >= 0 && t < tCap ? <i32>load<u32>(tLen + (<usize>t << 2)) : 0 }
+export function bm25SlotAlive(slot: i32): i32 { return slot >= 0 && slot < sCount ? <i32>load<u8>(sAlive + <usize>slot) : 0 }
+export function bm25SlotLength(slot: i32): i32 { return slot >= 0 && slot < sCount ? <i32>load<u32>(sDl + (<usize>slot << 2)) : 0 }
+
+// ---------------------------------------------------------------------------------------------
+// Vectors
+
+// @ts-ignore: decorator
+@inline const CHUNK_SHIFT: i32 = 10
+// @ts-ignore: decorator
+@inline const CHUNK_ROWS: i32 = 1 << CHUNK_SHIFT
+
+let vDim: i32 = 0
+let vStride: i32 = 0 // floats per row: dim rounded up to a multiple of 4
+let vChunks: usize = 0 // usize[]
+let vChunkCap: i32 = 0
+let vChunkCount: i32 = 0
+let vRows: i32 = 0 // rows handed out (live + free)
+let vAlive: usize = 0 // u8[vRowCap]
+let vRowCap: i32 = 0
+let vFree: usize = 0 // u32[] stack of free rows
+let vFreeLen: i32 = 0
+let vFreeCap: i32 = 0
+let vLive: i32 = 0
+let vQuery: usize = 0 // f32[vStride]
+let vFilter: usize = 0 // u32[] row bitmap
+let vFilterWords: i32 = 0
+
+// Sets the dimension; returns 0 when rows exist with another dimension.
+export function vecInit(dim: i32): i32 {
+  if (dim <= 0) return 0
+  if (vDim == dim) return 1
+  if (vRows > 0) return 0
+  vDim = dim
+  vStride = (dim + 3) & ~3
+  if (vQuery != 0) heap.free(vQuery)
+  vQuery = heap.alloc(<usize>vStride << 2)
+  memory.fill(vQuery, 0, <usize>vStride << 2)
+  return 1
+}
+
+@inline function rowPtr(row: i32): usize {
+  return load<usize>(vChunks + (<usize>(row >> CHUNK_SHIFT) << 2)) + ((<usize>(row & (CHUNK_ROWS - 1)) * <usize>vStride) << 2)
+}
+
+// Writes dim floats from src into a row (padding stays zero).
+export function vecSet(row: i32, src: usize): void {
+  memory.copy(rowPtr(row), src, <usize>vDim << 2)
+}
+
+// Appends the vector in src (dim floats), reusing a free row if any; returns the row.
+export function vecAdd(src: usize): i32 {
+  let row: i32
+  if (vFreeLen > 0) {
+    row = <i32>load<u32>(vFree + (<usize>(--vFreeLen) << 2))
+  } else {
+    row = vRows
+    if ((row >> CHUNK_SHIFT) >= vChunkCount) {
+      if (vChunkCount == vChunkCap) {
+        let cap = max<i32>(vChunkCap * 2, 16)
+        vChunks = growBuffer(vChunks, <usize>vChunkCap << 2, <usize>cap << 2)
+        vChunkCap = cap
+      }
+      let bytes = (<usize>CHUNK_ROWS * <usize>vStride) << 2
+      let c = heap.alloc(bytes)
+      memory.fill(c, 0, bytes)
+      store<usize>(vChunks + (<usize>vChunkCount << 2), c)
+      vChunkCount++
+    }
+    if (row >= vRowCap) {
+      let cap = max<i32>(vRowCap * 2, CHUNK_ROWS)
+      vAlive = growBuffer(vAlive, <usize>vRowCap, <usize>cap)
+      vRowCap = cap
+    }
+    vRows++
+  }
+  vecSet(row, src)
+  store<u8>(vAlive + <usize>row, 1)
+  vLive++
+  return row
+}
+
+export function vecRemove(row: i32): i32 {
+  if (row < 0 || row >= vRows || load<u8>(vAlive + <usize>row) == 0) return 0
+  store<u8>(vAlive + <usize>row, 0)
+  memory.fill(rowPtr(row), 0, <usize>vStride << 2)
+  if (vFreeLen == vFreeCap) {
+    let cap = max<i32>(vFreeCap * 2, 256)
+    vFree = growBuffer(vFree, <usize>vFreeCap << 2, <usize>cap << 2)
+    vFreeCap = cap
+  }
+  store<u32>(vFree + (<usize>(vFreeLen++) << 2), <u32>row)
+  vLive--
+  return 1
+}
+
+// A zeroed row bitmap (bit r of word r>>5) for the JS side to fill before a filtered search.
+export function vecFilter(): usize {
+  let words = (vRows + 31) >> 5
+  if (words > vFilterWords || vFilter == 0) {
+    let cap = max<i32>(words, 64)
+    if (vFilter != 0) heap.free(vFilter)
+    vFilter = heap.alloc(<usize>cap << 2)
+    vFilterWords = cap
+  }
+  memory.fill(vFilter, 0, <usize>vFilterWords << 2)
+  return vFilter
+}
+
+@inline function dotSimd(a: usize, b: usize, bytes: usize): f32 {
+  let s0 = f32x4.splat(0)
+  let s1 = s0
+  let s2 = s0
+  let s3 = s0
+  let off: usize = 0
+  while (off + 64 <= bytes) {
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)))
+    s1 = f32x4.add(s1, f32x4.mul(v128.load(a + off, 16), v128.load(b + off, 16)))
+    s2 = f32x4.add(s2, f32x4.mul(v128.load(a + off, 32), v128.load(b + off, 32)))
+    s3 = f32x4.add(s3, f32x4.mul(v128.load(a + off, 48), v128.load(b + off, 48)))
+    off += 64
+  }
+  while (off < bytes) {
+    s0 = f32x4.add(s0, f32x4.mul(v128.load(a + off), v128.load(b + off)))
+    off += 16
+  }
+  let s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3))
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3)
+}
+
+@inline function dotScalar(a: usize, b: usize, n: i32): f32 {
+  let s: f32 = 0
+  for (let i = 0; i < n; i++) {
+    s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2))
+  }
+  return s
+}
+
+// Top-k rows by dot product with the query in src (dim floats). useFilter: only rows whose bit is
+// set in the vecFilter() bitmap. simd = 0 runs the scalar loop (for measurement).
+export function vecSearch(src: usize, k: i32, useFilter: i32, simd: i32): i32 {
+  if (k <= 0 || vLive == 0) return 0
+  memory.copy(vQuery, src, <usize>vDim << 2)
+  heapReset(k)
+  let bytes = <usize>vStride << 2
+  let q = vQuery
+  for (let c = 0; c < vChunkCount; c++) {
+    let base = load<usize>(vChunks + (<usize>c << 2))
+    let first = c << CHUNK_SHIFT
+    let last = min<i32>(first + CHUNK_ROWS, vRows)
+    for (let row = first; row < last; row++) {
+      if (load<u8>(vAlive + <usize>row) == 0) continue
+      if (useFilter && (load<u32>(vFilter + (<usize>(row >> 5) << 2)) & (1 << (row & 31))) == 0) continue
+      let rp = base + (<usize>(row - first) * bytes)
+      let d: f32 = simd ? dotSimd(rp, q, bytes) : dotScalar(rp, q, vDim)
+      if (hSize < hK || <f64>d > load<f64>(hScore)) heapOffer(<f64>d, <u32>row)
+    }
+  }
+  return heapFinish()
+}
+
+export function vecLive(): i32 { return vLive }
+export function vecRows(): i32 { return vRows }
+export function vecDim(): i32 { return vDim }
+
+// ---------------------------------------------------------------------------------------------
+// Reciprocal-rank fusion: score = alpha/(k + rankA) + (1 − alpha)/(k + rankB), 1-based ranks, a
+// missing rank counted as `missing`. The lists hold dense ids 0..nUnion-1 (in scratch: list A, then
+// list B); an id repeated within a list keeps its first (best) rank.
+
+let fRankA: usize = 0 // f64[]
+let fRankB: usize = 0 // f64[]
+let fCap: i32 = 0
+
+export function fuse(aPtr: usize, aLen: i32, bPtr: usize, bLen: i32, nUnion: i32, alpha: f64, rrfK: f64, missing: f64, k: i32): i32 {
+  if (k <= 0 || nUnion <= 0) return 0
+  if (nUnion > fCap) {
+    let cap = max<i32>(nUnion, max<i32>(fCap * 2, 256))
+    fRankA = growBuffer(fRankA, <usize>fCap << 3, <usize>cap << 3)
+    fRankB = growBuffer(fRankB, <usize>fCap << 3, <usize>cap << 3)
+    fCap = cap
+  }
+  for (let u = 0; u < nUnion; u++) {
+    store<f64>(fRankA + (<usize>u << 3), 0)
+    store<f64>(fRankB + (<usize>u << 3), 0)
+  }
+  for (let i = 0; i < aLen; i++) {
+    let u = <usize>load<u32>(aPtr + (<usize>i << 2))
+    if (<i32>u >= nUnion) continue
+    let ra = fRankA + (u << 3)
+    if (load<f64>(ra) == 0) store<f64>(ra, <f64>(i + 1))
+  }
+  for (let i = 0; i < bLen; i++) {
+    let u = <usize>load<u32>(bPtr + (<usize>i << 2))
+    if (<i32>u >= nUnion) continue
+    let rb = fRankB + (u << 3)
+    if (load<f64>(rb) == 0) store<f64>(rb, <f64>(i + 1))
+  }
+  heapReset(k)
+  let beta = 1.0 - alpha
+  for (let u = 0; u < nUnion; u++) {
+    let ra = load<f64>(fRankA + (<usize>u << 3))
+    let rb = load<f64>(fRankB + (<usize>u << 3))
+    if (ra == 0 && rb == 0) continue
+    if (ra == 0) ra = missing
+    if (rb == 0) rb = missing
+    heapOffer(alpha / (rrfK + ra) + beta / (rrfK + rb), <u32>u)
+  }
+  return heapFinish()
+}
