@@ -1,0 +1,39 @@
+import { Args } from '@oclif/core'
+import { AgentorCommand, UsageError } from '../../cli/base-command.js'
+import { manifestArg, openMemory } from '../../cli/open-memory.js'
+
+export default class MemoryIndex extends AgentorCommand {
+  static override summary = 'Index files into the agent\'s memory.'
+  static override description = 'Splits each file into overlapping chunks (`memory.chunk`), embeds them and adds them to the store; a file whose content hash is already stored is skipped, and a changed file\'s chunks are replaced. Takes files, directories (recursively) and globs.'
+  static override examples = ['<%= config.bin %> memory index agents/issue-triage.yaml docs/', "<%= config.bin %> memory index agent.yaml 'notes/**/*.md'"]
+  static override strict = false
+  static override args = { ...manifestArg, paths: Args.string({ description: 'files, directories or globs to index', required: true }) }
+
+  async run(): Promise<void> {
+    const { argv } = await this.parse(MemoryIndex)
+    const [manifestPath, ...patterns] = argv as string[]
+    const [{ listFiles }, { indexFiles }] = await Promise.all([import('../../engine/memory/file-list.js'), import('../../engine/memory/file-indexer.js')])
+    const { files, unmatched } = await listFiles(patterns)
+    if (unmatched.length) throw new UsageError(`no such file, directory or glob match: ${unmatched.join(', ')}`)
+    const { store, manifest } = await openMemory(manifestPath!)
+    const started = performance.now()
+    try {
+      const summary = await indexFiles(store, files, process.cwd(), manifest.memory, (progress) => {
+        if (process.stderr.isTTY) process.stderr.write(`\r${bar(progress.done, progress.total)} ${progress.done}/${progress.total} ${progress.file.slice(-50).padEnd(50)}`)
+        else if (progress.done === progress.total || progress.done % Math.max(1, Math.ceil(progress.total / 10)) === 0) process.stderr.write(`${progress.done}/${progress.total} files\n`)
+      })
+      if (process.stderr.isTTY) process.stderr.write('\n')
+      for (const skipped of summary.skipped) process.stderr.write(`skipped ${skipped.file}: ${skipped.reason}\n`)
+      const seconds = (performance.now() - started) / 1000
+      process.stdout.write(`indexed ${summary.indexed} file${summary.indexed === 1 ? '' : 's'} (${summary.chunks} chunks), ${summary.unchanged} unchanged, ${summary.skipped.length} skipped in ${seconds.toFixed(1)} s\n`)
+    } finally {
+      await store.close()
+    }
+  }
+}
+
+function bar(done: number, total: number): string {
+  const width = 24
+  const filled = Math.round((done / Math.max(1, total)) * width)
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`
+}

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
+import { relative } from 'node:path'
+import { chunkText } from './chunking.js'
+import type { MemoryConfig } from './contract.js'
+import type { MemoryStore } from './store.js'
+
+export interface IndexProgress {
+  file: string
+  done: number
+  total: number
+  outcome: 'indexed' | 'unchanged' | 'skipped'
+  chunks: number
+}
+
+export interface IndexSummary {
+  files: number
+  indexed: number
+  unchanged: number
+  skipped: { file: string; reason: string }[]
+  chunks: number
+  removedChunks: number
+}
+
+const MAX_FILE_BYTES = 8 * 1024 * 1024
+
+/**
+ * Indexes files into the store as overlapping chunks with ids `<path>#<n>`. A file whose content
+ * hash is already stored is skipped; a changed file's old chunks are replaced.
+ */
+export async function indexFiles(store: MemoryStore, files: readonly string[], baseDir: string, config: MemoryConfig, onProgress?: (progress: IndexProgress) => void): Promise<IndexSummary> {
+  const summary: IndexSummary = { files: files.length, indexed: 0, unchanged: 0, skipped: [], chunks: 0, removedChunks: 0 }
+  for (const [position, file] of files.entries()) {
+    const source = relative(baseDir, file) || file
+    const report = (outcome: IndexProgress['outcome'], chunks = 0) => onProgress?.({ file: source, done: position + 1, total: files.length, outcome, chunks })
+    const text = readText(file)
+    if (typeof text !== 'string') {
+      summary.skipped.push({ file: source, reason: text.reason })
+      report('skipped')
+      continue
+    }
+    const sha256 = createHash('sha256').update(text).digest('hex')
+    const previous = chunkIdsOf(store, source)
+    if (previous.length > 0 && store.get(previous[0]!)?.metadata.sha256 === sha256) {
+      summary.unchanged++
+      report('unchanged')
+      continue
+    }
+    const chunks = chunkText(text, config.chunk.size, config.chunk.overlap)
+    const ids = chunks.map((chunk) => `${source}#${chunk.index}`)
+    const stale = previous.filter((id) => !ids.includes(id))
+    if (stale.length) summary.removedChunks += await store.delete(stale)
+    await store.upsert(chunks.map((chunk, index) => ({ id: ids[index]!, text: chunk.text, metadata: { source, chunk: chunk.index, offset: chunk.offset, sha256 } })))
+    summary.indexed++
+    summary.chunks += chunks.length
+    report('indexed', chunks.length)
+  }
+  return summary
+}
+
+function chunkIdsOf(store: MemoryStore, source: string): string[] {
+  const ids: string[] = []
+  for (let index = 0; store.get(`${source}#${index}`); index++) ids.push(`${source}#${index}`)
+  return ids
+}
+
+function readText(file: string): string | { reason: string } {
+  try {
+    if (statSync(file).size > MAX_FILE_BYTES) return { reason: `larger than ${MAX_FILE_BYTES / 1048576} MiB` }
+    const bytes = readFileSync(file)
+    if (bytes.subarray(0, 8192).includes(0)) return { reason: 'binary' }
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch (error) {
+    return { reason: error instanceof TypeError ? 'not UTF-8 text' : String((error as NodeJS.ErrnoException).code ?? error) }
+  }
+}
