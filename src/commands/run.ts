@@ -39,7 +39,10 @@ export default class Run extends AgentorCommand {
       return this.exit(1)
     }
     const approvalChannel = await chooseApprovalChannel(loaded.manifest.approval.channel, flags.yes, Boolean(process.stderr.isTTY) && !process.env.NO_COLOR)
-    const engine = await compile(loaded.manifest, { manifestPath: args.manifest, approvalChannel, ...(flags.model ? { modelName: flags.model } : {}) })
+    const engine = await compile(loaded.manifest, {
+      manifestPath: args.manifest, approvalChannel, onNotice: (message) => process.stderr.write(`agentor: ${message}\n`),
+      ...(flags.model ? { modelName: flags.model } : {}),
+    })
     const controller = new AbortController()
     process.once('SIGINT', () => controller.abort(new Error('interrupted')))
     let endsWithNewline = true
@@ -57,7 +60,7 @@ export default class Run extends AgentorCommand {
         if (!endsWithNewline && !flags.json) { process.stdout.write('\n'); endsWithNewline = true }
         process.stderr.write(`${line}\n`)
       },
-    })
+    }).finally(() => engine.close())
     if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
     else {
       if (!endsWithNewline) process.stdout.write('\n')

@@ -18,6 +18,7 @@ import type { AgentorPlugin } from './plugins/contract.js'
 import { FileTranscriptStore } from './transcript/file-store.js'
 import { createAutoApprovalChannel, createUnavailableApprovalChannel } from './approval/auto-channel.js'
 import type { ApprovalChannel } from './approval/contract.js'
+import type { MemoryStore } from './memory/store.js'
 import { ApprovalGate } from './approval/gate.js'
 import { createRedactor } from './transcript/redactor.js'
 
@@ -29,6 +30,8 @@ export interface CompileOptions {
   env?: Readonly<Record<string, string | undefined>>
   /** Where approvals are asked; default from `approval.channel` (`auto`, or a channel that denies). */
   approvalChannel?: ApprovalChannel
+  /** Things the user should know that do not stop the engine (e.g. FAISS unavailable, using the WebAssembly index). */
+  onNotice?: (message: string) => void
   /** Injectable for tests: backoff sleeps. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
 }
@@ -38,6 +41,8 @@ export interface Engine {
   readonly transcripts: FileTranscriptStore | undefined
   readonly toolNames: readonly string[]
   run(task: string, options?: RunOptions): Promise<RunResult>
+  /** Releases what the engine holds open (the memory store); call once, after the last run. */
+  close(): Promise<void>
 }
 
 /** Turns a validated manifest into an engine that runs tasks. */
@@ -49,7 +54,8 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
   const model = new FailoverModel(backends.map((backend, index) => ({ backend, retry: chain[index]!.retry })), options.sleep ? { sleep: options.sleep } : {})
   const pricing = new Map<string, ResolvedPricing | undefined>(backends.map((backend, index) => [backend.label, chain[index]!.pricing]))
   const markdown = loadMarkdownSkills(manifest.skills.filter(isSkillPath), baseDir)
-  const registry = await registerSkills(manifest, markdown)
+  const memory = manifest.skills.some((skill) => MEMORY_SKILLS.includes(skill)) ? await openMemoryStore(manifest, baseDir, options.onNotice) : undefined
+  const registry = await registerSkills(manifest, markdown, memory)
   const plugins = await loadPlugins(manifest.plugins, baseDir, registry)
   const toolNames = selectToolNames(manifest, registry.names())
   const progressive = manifest.tools.disclosure === 'progressive'
@@ -78,12 +84,20 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
     transcripts,
     toolNames,
     run: (task, runOptions = {}) => runAgent(setup, task, { ...runOptions, onEvent: notifyPlugins(plugins, runOptions.onEvent) }),
+    close: async () => { await memory?.close() },
   }
 }
 
-async function registerSkills(manifest: ResolvedAgentManifest, markdown: MarkdownSkills): Promise<SkillRegistry> {
+const MEMORY_SKILLS = ['memory_store', 'memory_search']
+
+async function registerSkills(manifest: ResolvedAgentManifest, markdown: MarkdownSkills, memory: MemoryStore | undefined): Promise<SkillRegistry> {
   const registry = new SkillRegistry()
-  const builtins = manifest.skills.filter((skill) => !isSkillPath(skill))
+  const builtins = manifest.skills.filter((skill) => !isSkillPath(skill) && !MEMORY_SKILLS.includes(skill))
+  if (memory) {
+    const { createMemorySkills } = await import('./skills/builtins/memory-store.js')
+    const skills = createMemorySkills(memory)
+    for (const name of MEMORY_SKILLS) if (manifest.skills.includes(name)) registry.register(skills[name as keyof typeof skills])
+  }
   const unavailable = builtins.filter((name) => !BUILTIN_SKILL_LOADERS[name])
   for (const skill of await Promise.all(builtins.filter((name) => BUILTIN_SKILL_LOADERS[name]).map((name) => BUILTIN_SKILL_LOADERS[name]!()))) registry.register(skill)
   if (unavailable.length) throw new AgentorError('E_SKILL_UNAVAILABLE', `this version of agentor cannot run: ${unavailable.join(', ')}`, 'remove them from `skills:` to run this manifest now')
@@ -127,4 +141,9 @@ function notifyPlugins(plugins: readonly AgentorPlugin[], listener: EventSink | 
 function defaultApprovalChannel(manifest: ResolvedAgentManifest): ApprovalChannel {
   if (manifest.approval.channel === 'auto') return createAutoApprovalChannel('approval.channel: auto')
   return createUnavailableApprovalChannel(`approval needs the ${manifest.approval.channel} channel, which this engine was not given`)
+}
+
+async function openMemoryStore(manifest: ResolvedAgentManifest, baseDir: string, onNotice: ((message: string) => void) | undefined): Promise<MemoryStore> {
+  const { MemoryStore, memoryDir } = await import('./memory/store.js')
+  return MemoryStore.open(memoryDir(baseDir, manifest.memory), manifest.memory, { onNotice: onNotice ?? (() => undefined) })
 }
