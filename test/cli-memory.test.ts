@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { runCli, STACK_FRAME } from './support/cli.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'agentor-cli-memory-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+const manifest = join(dir, 'agent.yaml')
+writeFileSync(manifest, 'agentor: 1\nname: rememberer\nmodel: { provider: scripted, script: [{ text: hi }] }\nskills: [memory_search, memory_store]\nmemory: { vector: { index: wasm }, chunk: { size: 200, overlap: 40 } }\n')
+mkdirSync(join(dir, 'notes'))
+writeFileSync(join(dir, 'notes', 'deploy.md'), 'Deployments run every Tuesday. Roll back with the release script when the canary fails.\n')
+writeFileSync(join(dir, 'notes', 'oncall.md'), 'The on-call engineer answers pages within fifteen minutes and writes an incident report.\n')
+writeFileSync(join(dir, 'notes', 'cooking.md'), 'Simmer the tomato sauce for forty minutes and season with basil.\n')
+const cli = (args: string[]) => runCli(args, { cwd: dir })
+
+describe('agentor memory', () => {
+  test('index, then search finds the right chunk; re-indexing skips unchanged files', () => {
+    const indexed = cli(['memory', 'index', manifest, 'notes'])
+    assert.equal(indexed.status, 0, indexed.stderr)
+    assert.match(indexed.stdout, /^indexed 3 files \(3 chunks\), 0 unchanged, 0 skipped/)
+    const search = cli(['memory', 'search', manifest, 'how do I roll back a failed canary', '--json'])
+    assert.equal(search.status, 0, search.stderr)
+    const hits = JSON.parse(search.stdout) as { id: string; metadata: { source: string } }[]
+    assert.equal(hits[0]!.metadata.source, 'notes/deploy.md')
+    const again = cli(['memory', 'index', manifest, 'notes'])
+    assert.match(again.stdout, /^indexed 0 files \(0 chunks\), 3 unchanged/)
+  })
+
+  test('explain shows each hit\'s BM25 rank, vector rank and fused score', () => {
+    const result = cli(['memory', 'explain', manifest, 'incident report pages', '-k', '2'])
+    assert.equal(result.status, 0, result.stderr)
+    assert.match(result.stdout, /^rank {2}bm25 {2}vector {2}fused/)
+    assert.match(result.stdout, /\n {3}1 {5}1 +\d+ +0\.\d{5} {2}notes\/oncall\.md#0/)
+  })
+
+  test('stats and eval report figures', () => {
+    const stats = JSON.parse(cli(['memory', 'stats', manifest, '--json']).stdout) as { documents: number; vectorIndex: string }
+    assert.equal(stats.documents, 3)
+    assert.match(stats.vectorIndex, /wasm/)
+    const queries = join(dir, 'queries.jsonl')
+    writeFileSync(queries, `${JSON.stringify({ query: 'tomato sauce', sources: ['notes/cooking.md'] })}\n${JSON.stringify({ query: 'canary release', ids: ['notes/deploy.md#0'] })}\nnot json\n`)
+    const evaluated = cli(['memory', 'eval', manifest, queries, '--k', '3', '--json'])
+    assert.equal(evaluated.status, 0, evaluated.stderr)
+    assert.match(evaluated.stderr, /skipped line 3/)
+    const report = JSON.parse(evaluated.stdout) as { queries: number; scores: { mode: string; recallAtK: number }[] }
+    assert.equal(report.queries, 2)
+    assert.deepEqual(report.scores.map((score) => score.mode), ['bm25', 'vector', 'hybrid'])
+    assert.equal(report.scores[0]!.recallAtK, 1)
+  })
+
+  test('bad input is a usage error without a stack trace', () => {
+    for (const args of [['memory', 'search', manifest, 'x', '--alpha', '2'], ['memory', 'index', manifest, 'no-such-dir'], ['memory', 'eval', manifest, 'missing.jsonl']]) {
+      const result = cli(args)
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`)
+      assert.doesNotMatch(result.stderr, STACK_FRAME)
+    }
+  })
+})
