@@ -7,25 +7,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { FaissMetric, loadFaiss, type FaissModule } from '../src/engine/memory/vector/faiss-binding.js'
+import { seededRandom } from './support/random.js'
 
 const loaded = loadFaiss()
 const required = Boolean(process.env.CI)
 const unavailable = loaded.faiss ? false : `native FAISS unavailable: ${loaded.reason}`
 
-/** mulberry32: deterministic uniform floats in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function randomVectors(n: number, d: number, seed: number): Float32Array {
-  const r = rng(seed)
+  const r = seededRandom(seed).next
   const x = new Float32Array(n * d)
   for (let i = 0; i < x.length; i++) x[i] = r() - 0.5
   return x
@@ -128,7 +118,7 @@ describe('native FAISS addon (faiss-node, patched)', { skip: unavailable }, () =
     const nq = 200
     const k = 10
     const x = randomVectors(n, d, 11)
-    const noise = rng(12)
+    const noise = seededRandom(12).next
     const q = new Float32Array(nq * d)
     for (let i = 0; i < nq; i++) {
       const src = Math.floor(noise() * n)

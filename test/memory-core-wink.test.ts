@@ -9,6 +9,7 @@ import { ensureWasm } from '../scripts/build-wasm.mjs'
 import { type ScoredId } from '../src/engine/memory/core/ranking-core.js'
 import { Bm25TextIndex } from '../src/engine/memory/core/text-index.js'
 import { type TextPrepOptions, winkPrepTasks } from '../src/engine/memory/core/text-prep.js'
+import { seededRandom } from './support/random.js'
 
 interface WinkEngine {
   defineConfig(config: { fldWeights: Record<string, number>; bm25Params?: { k1?: number; b?: number; k?: number } }): boolean
@@ -25,16 +26,6 @@ before(async () => {
   await ensureWasm()
 })
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function shuffle<T>(items: T[], rand: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -76,7 +67,7 @@ function loadCorpus(size: number): { sentences: string[]; source: string } {
       }
     }
   }
-  const rand = mulberry32(2024)
+  const rand = seededRandom(2024).next
   if (found.size >= size) return { sentences: shuffle([...found], rand).slice(0, size), source: `${root} (${found.size} sentences, ${size} used)` }
   // offline fallback: sentences from a small English word list with a Zipf-like skew
   const words = ('the search index ranks documents by relevance while agents store memories in sessions; each query ' +
@@ -103,7 +94,7 @@ function buildWink(docs: Array<[number, string]>, prep: TextPrepOptions, k1 = 1.
 }
 
 function makeQueries(sentences: string[], count: number, seed: number): string[] {
-  const rand = mulberry32(seed)
+  const rand = seededRandom(seed).next
   const queries: string[] = []
   for (let i = 0; i < count; i++) {
     const words = sentences[Math.floor(rand() * sentences.length)]!.split(' ')
@@ -171,7 +162,7 @@ describe('BM25 core in wink mode vs wink-bm25-text-search', () => {
   test('after deleting a quarter of the documents, identical to wink built on the rest', async () => {
     const index = await Bm25TextIndex.create<number>({ mode: 'wink' })
     for (const [id, body] of docs) index.add(id, body)
-    const rand = mulberry32(3)
+    const rand = seededRandom(3).next
     const kept: Array<[number, string]> = []
     for (const doc of docs) {
       if (rand() < 0.25) assert.equal(index.remove(doc[0]), true)

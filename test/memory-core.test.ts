@@ -4,21 +4,12 @@ import { ensureWasm } from '../scripts/build-wasm.mjs'
 import { type RankingCore, type ScoredId, loadRankingCore } from '../src/engine/memory/core/ranking-core.js'
 import { Bm25TextIndex } from '../src/engine/memory/core/text-index.js'
 import { createTextPrep } from '../src/engine/memory/core/text-prep.js'
+import { seededRandom } from './support/random.js'
 
 before(async () => {
   await ensureWasm()
 })
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Samples ranks 0..n-1 with P(r) ∝ 1/(r+1)^s. */
 function zipfSampler(n: number, s: number, rand: () => number): () => number {
@@ -194,7 +185,7 @@ describe('BM25 core: SPEC §12 cases', () => {
 
 describe('BM25 core against a JS reference on a random corpus with interleaved deletes', () => {
   test('N, df, avgdl and rankings stay exact through adds, deletes, re-adds and compaction', async () => {
-    const rand = mulberry32(12345)
+    const rand = seededRandom(12345).next
     const vocab = 600
     const zipf = zipfSampler(vocab, 1.05, rand)
     const core = await loadRankingCore<number>()
@@ -271,7 +262,7 @@ describe('BM25 core against a JS reference on a random corpus with interleaved d
   })
 
   test('automatic compaction once most slots are dead keeps results intact', async () => {
-    const rand = mulberry32(7)
+    const rand = seededRandom(7).next
     const zipf = zipfSampler(200, 1, rand)
     const core = await loadRankingCore<string>()
     const ref = new ReferenceBm25()
@@ -328,7 +319,7 @@ function bruteForce(rows: Map<number, Float32Array>, q: Float32Array, k: number,
 describe('vector scan', () => {
   for (const dim of [100, 256]) {
     test(`SIMD scan equals a brute-force JS scan (dim ${dim}), with deletes and filters`, async () => {
-      const rand = mulberry32(dim)
+      const rand = seededRandom(dim).next
       const core = await loadRankingCore<number>()
       const vectors = randomUnitVectors(3000, dim, rand)
       const rows = new Map<number, Float32Array>()
@@ -429,7 +420,7 @@ describe('RRF fusion and top-k', () => {
 
 describe('timing (printed, not asserted)', () => {
   test('BM25 query latency at 100k generated docs', async (t) => {
-    const rand = mulberry32(99)
+    const rand = seededRandom(99).next
     const zipf = zipfSampler(50_000, 1.0, rand)
     const core: RankingCore<number> = await loadRankingCore<number>()
     const doc = new Uint32Array(80)
@@ -460,7 +451,7 @@ describe('timing (printed, not asserted)', () => {
   test('SIMD scan at 100k × 256 vs scalar WASM vs plain JS', async (t) => {
     const dim = 256
     const n = 100_000
-    const rand = mulberry32(5)
+    const rand = seededRandom(5).next
     const core = await loadRankingCore<number>({ dim })
     const flat = new Float32Array(n * dim)
     const v = new Float32Array(dim)

@@ -7,23 +7,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ensureWasm } from '../scripts/build-wasm.mjs'
 import { AgentorError } from '../src/engine/errors.js'
-import { createManifestAjv } from '../src/engine/manifest/ajv-options.js'
-import { manifestSchema } from '../src/engine/manifest/schema-file.js'
-import type { MemoryConfig } from '../src/engine/memory/contract.js'
 import { createEmbedder } from '../src/engine/memory/embedders/create.js'
 import { LocalEmbedder, fnv1a } from '../src/engine/memory/embedders/local.js'
 import { OpenAIEmbedder } from '../src/engine/memory/embedders/openai.js'
 import { MemoryStore } from '../src/engine/memory/store.js'
+import { memoryConfig } from './support/schema-defaults.js'
 
-type Overrides = { [K in keyof MemoryConfig]?: Partial<MemoryConfig[K]> }
-
-function memoryConfig(overrides: Overrides = {}): MemoryConfig {
-  const ajv = createManifestAjv()
-  ajv.addSchema(manifestSchema(), 'manifest')
-  const config = structuredClone(overrides)
-  ajv.compile({ $ref: 'manifest#/definitions/memory' })(config)
-  return config as MemoryConfig
-}
 
 const dot = (a: Float32Array, b: Float32Array): number => a.reduce((sum, x, i) => sum + x * b[i]!, 0)
 const norm = (a: Float32Array): number => Math.sqrt(dot(a, a))

@@ -4,25 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { ensureWasm } from '../scripts/build-wasm.mjs'
-import { createManifestAjv } from '../src/engine/manifest/ajv-options.js'
-import { manifestSchema } from '../src/engine/manifest/schema-file.js'
-import type { MemoryConfig, MemoryHit } from '../src/engine/memory/contract.js'
+import type { MemoryHit } from '../src/engine/memory/contract.js'
 import { type FusedKey, mergeVariants } from '../src/engine/memory/hybrid.js'
 import { QueryExpander, SYNONYM_GROUPS } from '../src/engine/memory/query-expansion.js'
 import { MemoryStore } from '../src/engine/memory/store.js'
+import { memoryConfig } from './support/schema-defaults.js'
 
-type Overrides = { [K in keyof MemoryConfig]?: Partial<MemoryConfig[K]> }
-
-function memoryConfig(overrides: Overrides = {}): MemoryConfig {
-  const ajv = createManifestAjv()
-  ajv.addSchema(manifestSchema(), 'manifest')
-  const config = structuredClone(overrides)
-  ajv.compile({ $ref: 'manifest#/definitions/memory' })(config)
-  return config as MemoryConfig
-}
 
 const dirs: string[] = []
-async function openStore(overrides: Overrides = {}): Promise<MemoryStore> {
+async function openStore(overrides: Parameters<typeof memoryConfig>[0] = {}): Promise<MemoryStore> {
   const dir = mkdtempSync(join(tmpdir(), 'agentor-memory-hybrid-'))
   dirs.push(dir)
   return MemoryStore.open(dir, memoryConfig(overrides), { fsync: false })

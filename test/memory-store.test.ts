@@ -7,9 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { ensureWasm } from '../scripts/build-wasm.mjs'
 import { AgentorError } from '../src/engine/errors.js'
-import { createManifestAjv } from '../src/engine/manifest/ajv-options.js'
-import { manifestSchema } from '../src/engine/manifest/schema-file.js'
-import type { EmbedOptions, Embedder, MemoryConfig, MemoryHit, NewDocument } from '../src/engine/memory/contract.js'
+import type { EmbedOptions, Embedder, MemoryHit, NewDocument } from '../src/engine/memory/contract.js'
 import { loadRankingCore } from '../src/engine/memory/core/ranking-core.js'
 import { LocalEmbedder } from '../src/engine/memory/embedders/local.js'
 import { MemoryStore } from '../src/engine/memory/store.js'
@@ -18,16 +16,9 @@ import { FaissVectorIndex } from '../src/engine/memory/vector/faiss-index.js'
 import { WasmVectorIndex } from '../src/engine/memory/vector/wasm-index.js'
 import { createMemorySkills } from '../src/engine/skills/builtins/memory-store.js'
 import { skillContext } from './support/skill-context.js'
+import { seededRandom } from './support/random.js'
+import { memoryConfig } from './support/schema-defaults.js'
 
-type Overrides = { [K in keyof MemoryConfig]?: Partial<MemoryConfig[K]> }
-
-function memoryConfig(overrides: Overrides = {}): MemoryConfig {
-  const ajv = createManifestAjv()
-  ajv.addSchema(manifestSchema(), 'manifest')
-  const config = structuredClone(overrides)
-  ajv.compile({ $ref: 'manifest#/definitions/memory' })(config)
-  return config as MemoryConfig
-}
 
 /** The local embedder, counting what it is asked to embed. */
 class CountingEmbedder implements Embedder {
@@ -62,22 +53,12 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
 })
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const WORDS = 'deploy release rollback database schema migration error bug login token cache latency queue worker cron backup restore index search vector memory agent model prompt budget invoice customer report metric alert pager incident'.split(' ')
 
 /** Deterministic docs of 8–20 words from WORDS. */
 function corpus(n: number, seed = 1, prefix = 'doc'): NewDocument[] {
-  const random = rng(seed)
+  const random = seededRandom(seed).next
   return Array.from({ length: n }, (_, i) => ({
     id: `${prefix}-${i}`,
     text: Array.from({ length: 8 + Math.floor(random() * 13) }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' '),
@@ -352,7 +333,7 @@ const skipFaiss = faiss.faiss ? false : `native FAISS unavailable: ${faiss.reaso
 
 describe('vector indexes', () => {
   function randomUnitVectors(n: number, dim: number, seed: number): Float32Array {
-    const random = rng(seed)
+    const random = seededRandom(seed).next
     const rows = new Float32Array(n * dim)
     for (let r = 0; r < n; r++) {
       let sum = 0

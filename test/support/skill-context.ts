@@ -1,18 +1,10 @@
 import { join } from 'node:path'
-import { createManifestAjv } from '../../src/engine/manifest/ajv-options.js'
-import type { ResolvedSkillSettings } from '../../src/engine/manifest/generated/manifest-types.js'
-import { manifestSchema } from '../../src/engine/manifest/schema-file.js'
 import type { SkillContext } from '../../src/engine/skills/contract.js'
 import { FullDisclosure } from '../../src/engine/skills/disclosure.js'
+import { defaultSkillSettings } from './schema-defaults.js'
 
-/** `skillSettings` as a manifest without that section gets them: the schema's defaults. */
-export function defaultSkillSettings(): ResolvedSkillSettings {
-  const ajv = createManifestAjv()
-  ajv.addSchema(manifestSchema(), 'manifest')
-  const settings = {}
-  ajv.compile({ $ref: 'manifest#/definitions/skillSettings' })(settings)
-  return settings as ResolvedSkillSettings
-}
+export { defaultSkillSettings }
+
 
 /**
  * The context a skill gets inside a run, for calling skills directly in tests. Nobody answers
