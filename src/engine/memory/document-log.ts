@@ -60,7 +60,7 @@ export interface PersistedState {
 }
 
 export interface DocumentLogOptions {
-  /** fsync every batch and snapshot (default true); off only trades crash durability for speed. */
+  /** fsync at the end of every operation and snapshot (default true); off trades durability against power loss for speed. */
   fsync?: boolean
 }
 
@@ -169,14 +169,16 @@ export class DocumentLog {
     const header: SnapshotHeader = { embedder: space.embedder, dimension: space.dimension, count: docs.length, nextKey, nextLog, ...(native ? { native } : {}) }
     const temp = join(this.dir, tempName(SNAPSHOT))
     const fd = openSync(temp, 'wx')
+    let size: number
     try {
-      this.snapshotSize = writeSnapshot(fd, header, docs)
+      size = writeSnapshot(fd, header, docs)
       if (this.fsync) fsyncSync(fd)
     } finally {
       closeSync(fd)
     }
     renameSync(temp, join(this.dir, SNAPSHOT))
     this.syncDir()
+    this.snapshotSize = size
     if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
     this.generation = nextLog
