@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core'
 import { AgentorCommand } from '../../cli/base-command.js'
-import { manifestArg, openMemory } from '../../cli/open-memory.js'
+import { manifestArg, searchMemory } from '../../cli/open-memory.js'
 import { searchFlags } from './search.js'
 
 export default class MemoryExplain extends AgentorCommand {
@@ -12,18 +12,13 @@ export default class MemoryExplain extends AgentorCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(MemoryExplain)
-    const { parseAlpha } = await import('../../cli/memory-flags.js')
-    const { store } = await openMemory(args.manifest)
-    try {
-      const hits = await store.search(args.query, { topK: flags['top-k'], ...parseAlpha(flags.alpha), ...(flags.session ? { session: flags.session } : {}) })
+    await searchMemory(args.manifest, args.query, flags, (hits) => {
       if (flags.json) return void process.stdout.write(`${JSON.stringify(hits.map(({ id, score, explain }) => ({ id, score, ...explain })), null, 2)}\n`)
       process.stdout.write('rank  bm25  vector  fused     id  (query variant)\n')
       hits.forEach((hit, index) => {
         const rank = (value: number | null) => (value === null ? '—' : String(value)).padStart(4)
         process.stdout.write(`${String(index + 1).padStart(4)}  ${rank(hit.explain.bm25Rank)}  ${rank(hit.explain.vectorRank)}    ${hit.explain.fused.toFixed(5)}  ${hit.id}  (${hit.explain.query})\n`)
       })
-    } finally {
-      await store.close()
-    }
+    })
   }
 }

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core'
 import { AgentorCommand } from '../../cli/base-command.js'
-import { manifestArg, openMemory } from '../../cli/open-memory.js'
+import { manifestArg, searchMemory } from '../../cli/open-memory.js'
 
 export const searchFlags = {
   'top-k': Flags.integer({ char: 'k', description: 'how many hits', default: 5, min: 1, max: 1000 }),
@@ -18,18 +18,13 @@ export default class MemorySearch extends AgentorCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(MemorySearch)
-    const { parseAlpha } = await import('../../cli/memory-flags.js')
-    const { store } = await openMemory(args.manifest)
-    try {
-      const hits = await store.search(args.query, { topK: flags['top-k'], ...parseAlpha(flags.alpha), ...(flags.session ? { session: flags.session } : {}) })
+    await searchMemory(args.manifest, args.query, flags, (hits) => {
       if (flags.json) return void process.stdout.write(`${JSON.stringify(hits, null, 2)}\n`)
       if (hits.length === 0) return void process.stdout.write('no matches\n')
       hits.forEach((hit, index) => {
         const source = hit.metadata.source ? ` (${String(hit.metadata.source)})` : ''
         process.stdout.write(`${index + 1}. ${hit.id}${source}  score ${hit.score.toFixed(5)}\n   ${hit.text.replace(/\s+/g, ' ').slice(0, 200)}\n`)
       })
-    } finally {
-      await store.close()
-    }
+    })
   }
 }
