@@ -4,30 +4,12 @@ import { ensureWasm } from '../scripts/build-wasm.mjs'
 import { type RankingCore, type ScoredId, loadRankingCore } from '../src/engine/memory/core/ranking-core.js'
 import { Bm25TextIndex } from '../src/engine/memory/core/text-index.js'
 import { createTextPrep } from '../src/engine/memory/core/text-prep.js'
-import { seededRandom } from './support/random.js'
+import { seededRandom, zipfSampler } from './support/random.js'
 
 before(async () => {
   await ensureWasm()
 })
 
-
-/** Samples ranks 0..n-1 with P(r) ∝ 1/(r+1)^s. */
-function zipfSampler(n: number, s: number, rand: () => number): () => number {
-  const cdf = new Float64Array(n)
-  let sum = 0
-  for (let r = 0; r < n; r++) cdf[r] = sum += 1 / Math.pow(r + 1, s)
-  return () => {
-    const u = rand() * sum
-    let lo = 0
-    let hi = n - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (cdf[mid]! < u) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-}
 
 /** A straightforward BM25 (SPEC §12 formula, repeated query terms counted once). */
 class ReferenceBm25 {

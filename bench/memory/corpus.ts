@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chunkText } from '../../src/engine/memory/chunking.js'
-import { seededRandom } from '../../test/support/random.js'
+import { seededRandom, zipfSampler } from '../../test/support/random.js'
 import { ROOT } from '../support/peers.js'
 
 export interface BenchDoc {
@@ -34,23 +34,6 @@ function vocabulary(size: number, seed: number): string[] {
   return [...words]
 }
 
-/** Draws word ranks with P(rank r) ∝ 1 / r^s (r from 1). */
-function zipf(size: number, s: number, next: () => number): () => number {
-  const cumulative = new Float64Array(size)
-  let total = 0
-  for (let r = 0; r < size; r++) cumulative[r] = total += 1 / Math.pow(r + 1, s)
-  return () => {
-    const target = next() * total
-    let lo = 0
-    let hi = size - 1
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (cumulative[mid]! < target) lo = mid + 1
-      else hi = mid
-    }
-    return lo
-  }
-}
 
 export const VOCABULARY = 30_000
 export const ZIPF_S = 1.0
@@ -59,7 +42,7 @@ export const ZIPF_S = 1.0
 export function syntheticCorpus(count: number, queries: number, seed = 20240601): Corpus {
   const words = vocabulary(VOCABULARY, seed)
   const random = seededRandom(seed + 1)
-  const draw = zipf(words.length, ZIPF_S, random.next)
+  const draw = zipfSampler(words.length, ZIPF_S, random.next)
   const docs: BenchDoc[] = []
   for (let i = 0; i < count; i++) {
     const length = random.int(40, 80)
@@ -68,7 +51,7 @@ export function syntheticCorpus(count: number, queries: number, seed = 20240601)
     docs.push({ id: `d${i}`, text: parts.join(' ') })
   }
   const queryRandom = seededRandom(seed + 2)
-  const drawQuery = zipf(words.length, ZIPF_S, queryRandom.next)
+  const drawQuery = zipfSampler(words.length, ZIPF_S, queryRandom.next)
   const list: string[] = []
   for (let q = 0; q < queries; q++) {
     const length = queryRandom.int(2, 3)

@@ -25,3 +25,21 @@ export function seededRandom(seed: number) {
 }
 
 export type Random = ReturnType<typeof seededRandom>
+
+/** Samples ranks 0..n-1 with P(r) ∝ 1/(r+1)^s. */
+export function zipfSampler(n: number, s: number, rand: () => number): () => number {
+  const cdf = new Float64Array(n)
+  let sum = 0
+  for (let r = 0; r < n; r++) cdf[r] = sum += 1 / Math.pow(r + 1, s)
+  return () => {
+    const u = rand() * sum
+    let lo = 0
+    let hi = n - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (cdf[mid]! < u) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+}
