@@ -9,6 +9,7 @@ import { BUILTIN_SKILL_LOADERS } from '../src/engine/skills/builtins/index.js'
 import { toolEnableSkill, toolSearchSkill } from '../src/engine/skills/builtins/meta-tools.js'
 import { FullDisclosure, ProgressiveDisclosure, type ToolDisclosure } from '../src/engine/skills/disclosure.js'
 import { seededRandom } from '../test/support/random.js'
+import { resolvedManifest } from '../test/support/schema-defaults.js'
 import { ensurePeers, installedVersion, PEERS } from './support/peers.js'
 
 const TOOLS = 100
@@ -53,7 +54,7 @@ async function main() {
 }
 
 async function hundredTools(): Promise<ToolSpec[]> {
-  const builtins = await Promise.all(Object.values(BUILTIN_SKILL_LOADERS).map((load) => load()))
+  const builtins = await Promise.all(Object.values(BUILTIN_SKILL_LOADERS).map((load) => load({ manifest: resolvedManifest(), baseDir: process.cwd() })))
   const random = seededRandom(100)
   const generated: ToolSpec[] = []
   for (let index = 0; generated.length < TOOLS - builtins.length; index++) {

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/test-services.sh
 npm run --silent gen -- --check
 npm run --silent typecheck
 npm test

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { skillContext } from './support/skill-context.js'
 import { after, describe, test } from 'node:test'
 import { createManifestAjv } from '../src/engine/manifest/ajv-options.js'
 import type { ResolvedSkillSettings } from '../src/engine/manifest/generated/manifest-types.js'
 import { SkillError, type SkillContext } from '../src/engine/skills/contract.js'
-import { FullDisclosure } from '../src/engine/skills/disclosure.js'
 import { clipLine, fileSearchSkill, globToRegExp, MAX_LINE_CHARS, MAX_REGEX_LENGTH, REGEX_FILE_BUDGET_MS } from '../src/engine/skills/builtins/file-search.js'
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'agentor-skills-search-')))
@@ -42,16 +42,7 @@ function settings(files: Partial<ResolvedSkillSettings['files']> = {}): Resolved
 }
 
 function context(workspace = ws, files: Partial<ResolvedSkillSettings['files']> = {}, signal = new AbortController().signal): SkillContext {
-  return {
-    workspace,
-    settings: settings(files),
-    signal,
-    sessionId: 'test',
-    artifactDir: join(base, 'artifacts'),
-    askHuman: async () => ({ approved: false, reviewer: 'nobody' }),
-    runState: () => ({ agent: 'a', sessionId: 'test', turn: 0, maxTurns: 1, tokensUsed: 0, costUsd: 0, toolCalls: [], startedAt: new Date().toISOString() }),
-    disclosure: new FullDisclosure([]),
-  }
+  return skillContext(workspace, { settings: settings(files), signal, sessionId: 'test', artifactDir: join(base, 'artifacts') })
 }
 
 async function search(args: Record<string, unknown>, ctx = context()): Promise<string> {

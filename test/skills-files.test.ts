@@ -11,6 +11,7 @@ import { fileWriteSkill } from '../src/engine/skills/builtins/file-write.js'
 import { listDirSkill } from '../src/engine/skills/builtins/list-dir.js'
 import { resolveInWorkspace } from '../src/engine/skills/guards/workspace-path.js'
 import { defaultSkillSettings, skillContext } from './support/skill-context.js'
+import { resolvedManifest } from './support/schema-defaults.js'
 import type { ResolvedSkillSettings } from '../src/engine/manifest/generated/manifest-types.js'
 
 const base = realpathSync(mkdtempSync(join(tmpdir(), 'agentor-skills-files-')))
@@ -66,7 +67,7 @@ describe('builtin skill definitions', () => {
   test('every builtin loads under its name, and its schema is valid draft-07 and compiles under strict ajv', async () => {
     assert.deepEqual(Object.keys(BUILTIN_SKILL_LOADERS).sort(), ['artifact_store', 'file_read', 'file_search', 'file_write', 'http_fetch', 'human_approval', 'list_dir', 'shell', 'task_status'])
     const ajv = createManifestAjv()
-    const builtins = Object.fromEntries(await Promise.all(Object.entries(BUILTIN_SKILL_LOADERS).map(async ([name, load]) => [name, await load()] as const)))
+    const builtins = Object.fromEntries(await Promise.all(Object.entries(BUILTIN_SKILL_LOADERS).map(async ([name, load]) => [name, await load({ manifest: resolvedManifest(), baseDir: tmpdir() })] as const)))
     for (const [name, skill] of Object.entries(builtins)) {
       assert.equal(skill.name, name)
       assert.ok(skill.description.length > 10)

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import type { LookupAddress } from 'node:dns'
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { skillContext } from './support/skill-context.js'
 import { after, describe, test } from 'node:test'
 import { SkillError, type Skill, type SkillContext, type SkillResult } from '../src/engine/skills/contract.js'
 import { createHttpFetchSkill, ERROR_BODY_CHARS, httpFetchSkill } from '../src/engine/skills/builtins/http-fetch.js'
-import { FullDisclosure } from '../src/engine/skills/disclosure.js'
 import type { ResolvedSkillSettings } from '../src/engine/manifest/generated/manifest-types.js'
 
 type Http = ResolvedSkillSettings['http']
@@ -66,17 +66,7 @@ function context(http: Partial<Http> = {}, signal = new AbortController().signal
     shell: { timeoutSeconds: 30, maxOutputBytes: 50000, deny: [] },
     http: { timeoutSeconds: 30, maxBytes: 5 * 1024 * 1024, maxRedirects: 5, ...http },
   }
-  const ctx: SkillContext = {
-    workspace: '/nonexistent',
-    settings,
-    signal,
-    sessionId: 'test',
-    artifactDir: '/nonexistent/artifacts',
-    askHuman: async () => ({ approved: false, reviewer: 'nobody' }),
-    runState: () => ({ agent: 't', sessionId: 'test', turn: 1, maxTurns: 1, tokensUsed: 0, costUsd: 0, toolCalls: [], startedAt: new Date().toISOString() }),
-    disclosure: new FullDisclosure([]),
-  }
-  return ctx
+  return skillContext('/nonexistent', { settings, signal, artifactDir: '/nonexistent/artifacts' })
 }
 
 const LOCAL: Partial<Http> = { allowHosts: ['127.0.0.1'] }

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { skillContext } from './support/skill-context.js'
 import { after, describe, test } from 'node:test'
 import { createManifestAjv } from '../src/engine/manifest/ajv-options.js'
 import type { ResolvedSkillSettings } from '../src/engine/manifest/generated/manifest-types.js'
 import { SkillError, type HumanAnswer, type RiskLevel, type RunState, type Skill, type SkillContext } from '../src/engine/skills/contract.js'
-import { FullDisclosure } from '../src/engine/skills/disclosure.js'
 import { artifactStoreSkill, MAX_ARTIFACT_BYTES, MAX_ARTIFACTS } from '../src/engine/skills/builtins/artifact-store.js'
 import { humanApprovalSkill } from '../src/engine/skills/builtins/human-approval.js'
 import { formatDuration, taskStatusSkill } from '../src/engine/skills/builtins/task-status.js'
@@ -40,16 +40,14 @@ function runStateOf(overrides: Partial<RunState> = {}): RunState {
 
 function context(options: { artifactDir?: string; askHuman?: SkillContext['askHuman']; runState?: RunState; signal?: AbortSignal } = {}): SkillContext {
   const state = options.runState ?? runStateOf()
-  return {
-    workspace: ws,
+  return skillContext(ws, {
     settings,
     signal: options.signal ?? new AbortController().signal,
     sessionId: state.sessionId,
     artifactDir: options.artifactDir ?? join(base, 'artifacts-default'),
     askHuman: options.askHuman ?? (async () => ({ approved: false, reviewer: 'nobody', reason: 'no channel in this test' })),
     runState: () => state,
-    disclosure: new FullDisclosure([]),
-  }
+  })
 }
 
 async function call(skill: Skill, args: Record<string, unknown>, ctx: SkillContext): Promise<string> {

@@ -15,6 +15,8 @@ export function describeEvent(event: RunEvent, style: Style, verbose: boolean): 
       return style.yellow(`↻ ${event.model}: ${event.reason}; retry ${event.attempt} in ${event.delayMs} ms`)
     case 'model_failover':
       return style.yellow(`⇢ ${event.from} failed${event.credential ? ' (credential problem)' : ''}: ${event.reason}${event.to ? `; trying ${event.to}` : ''}`)
+    case 'skill_event':
+      return style.dim(`· ${event.skill}: ${event.summary}`)
     case 'usage':
       return verbose ? style.dim(`· ${event.model}: ${event.inputTokens} in, ${event.outputTokens} out${event.costUsd ? `, $${event.costUsd.toFixed(5)}` : ''}`) : undefined
     case 'run_start':

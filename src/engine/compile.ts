@@ -55,7 +55,7 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
   const pricing = new Map<string, ResolvedPricing | undefined>(backends.map((backend, index) => [backend.label, chain[index]!.pricing]))
   const markdown = loadMarkdownSkills(manifest.skills.filter(isSkillPath), baseDir)
   const memory = manifest.skills.some((skill) => MEMORY_SKILLS.includes(skill)) ? await openMemoryStore(manifest, baseDir, options.onNotice) : undefined
-  const registry = await registerSkills(manifest, markdown, memory)
+  const registry = await registerSkills(manifest, baseDir, markdown, memory)
   const plugins = await loadPlugins(manifest.plugins, baseDir, registry)
   const toolNames = selectToolNames(manifest, registry.names())
   const progressive = manifest.tools.disclosure === 'progressive'
@@ -90,7 +90,7 @@ export async function compile(manifest: ResolvedAgentManifest, options: CompileO
 
 const MEMORY_SKILLS = ['memory_store', 'memory_search']
 
-async function registerSkills(manifest: ResolvedAgentManifest, markdown: MarkdownSkills, memory: MemoryStore | undefined): Promise<SkillRegistry> {
+async function registerSkills(manifest: ResolvedAgentManifest, baseDir: string, markdown: MarkdownSkills, memory: MemoryStore | undefined): Promise<SkillRegistry> {
   const registry = new SkillRegistry()
   const builtins = manifest.skills.filter((skill) => !isSkillPath(skill) && !MEMORY_SKILLS.includes(skill))
   if (memory) {
@@ -99,7 +99,7 @@ async function registerSkills(manifest: ResolvedAgentManifest, markdown: Markdow
     for (const name of MEMORY_SKILLS) if (manifest.skills.includes(name)) registry.register(skills[name as keyof typeof skills])
   }
   const unavailable = builtins.filter((name) => !BUILTIN_SKILL_LOADERS[name])
-  for (const skill of await Promise.all(builtins.filter((name) => BUILTIN_SKILL_LOADERS[name]).map((name) => BUILTIN_SKILL_LOADERS[name]!()))) registry.register(skill)
+  for (const skill of await Promise.all(builtins.filter((name) => BUILTIN_SKILL_LOADERS[name]).map((name) => BUILTIN_SKILL_LOADERS[name]!({ manifest, baseDir })))) registry.register(skill)
   if (unavailable.length) throw new AgentorError('E_SKILL_UNAVAILABLE', `this version of agentor cannot run: ${unavailable.join(', ')}`, 'remove them from `skills:` to run this manifest now')
   for (const skill of markdown.tools) registry.register(skill)
   return registry

@@ -1,5 +1,5 @@
 import { createManifestAjv } from '../../src/engine/manifest/ajv-options.js'
-import type { ResolvedMemory, ResolvedSkillSettings } from '../../src/engine/manifest/generated/manifest-types.js'
+import type { AgentManifest, ResolvedAgentManifest, ResolvedMemory, ResolvedSkillSettings } from '../../src/engine/manifest/generated/manifest-types.js'
 import { manifestSchema } from '../../src/engine/manifest/schema-file.js'
 
 type Overrides<T> = { [K in keyof T]?: Partial<T[K]> }
@@ -15,3 +15,11 @@ function withDefaults<T>(definition: string, overrides: object): T {
 
 export const memoryConfig = (overrides: Overrides<ResolvedMemory> = {}) => withDefaults<ResolvedMemory>('memory', overrides)
 export const defaultSkillSettings = () => withDefaults<ResolvedSkillSettings>('skillSettings', {})
+
+/** A whole manifest as `compile` gets it: `manifest` (a minimal scripted agent unless given) with the schema's defaults filled in. */
+export function resolvedManifest(manifest: Partial<AgentManifest> = {}): ResolvedAgentManifest {
+  const ajv = createManifestAjv()
+  const data = structuredClone({ agentor: 1, name: 'test', model: { provider: 'scripted', name: 'test', script: [] }, ...manifest })
+  ajv.compile(manifestSchema())(data)
+  return data as unknown as ResolvedAgentManifest
+}

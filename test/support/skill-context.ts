@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { SkillContext } from '../../src/engine/skills/contract.js'
 import { FullDisclosure } from '../../src/engine/skills/disclosure.js'
+import { RunResources } from '../../src/engine/skills/run-resources.js'
 import { defaultSkillSettings } from './schema-defaults.js'
 
 export { defaultSkillSettings }
@@ -20,6 +21,8 @@ export function skillContext(workspace: string, overrides: Partial<SkillContext>
     askHuman: async () => ({ approved: false, reviewer: 'test', reason: 'nobody to ask in this test' }),
     runState: () => ({ agent: 'test', sessionId: 'test-session', turn: 1, maxTurns: 20, tokensUsed: 0, costUsd: 0, toolCalls: [], startedAt: new Date().toISOString() }),
     disclosure: new FullDisclosure([]),
+    resources: new RunResources(),
+    record: () => undefined,
     ...overrides,
   }
 }

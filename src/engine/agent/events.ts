@@ -23,6 +23,7 @@ export type RunEvent =
   | { type: 'model_failover'; from: string; to: string | null; reason: string; credential: boolean }
   | { type: 'approval_request'; callId: string; name: string; risk: string; because: string; channel: string }
   | { type: 'approval_decision'; callId: string; name: string; approved: boolean; reviewer: string; reason?: string; scope: 'once' | 'session' }
+  | { type: 'skill_event'; skill: string; event: string; summary: string; data: Record<string, unknown> }
   | { type: 'usage'; model: string; inputTokens: number; outputTokens: number; costUsd: number }
   | { type: 'run_end'; status: 'completed' | 'failed'; reason?: string; turns: number; usage: UsageByModel[] }
 

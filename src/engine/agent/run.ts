@@ -5,6 +5,7 @@ import type { ChatMessage, ToolSpec } from '../llm/contract.js'
 import { StreamInterruptedError, type FailoverModel } from '../llm/failover.js'
 import type { ResolvedLimits, ResolvedPricing, ResolvedSkillSettings } from '../manifest/generated/manifest-types.js'
 import type { SkillContext } from '../skills/contract.js'
+import { RunResources } from '../skills/run-resources.js'
 import { join } from 'node:path'
 import type { SkillRegistry } from '../skills/registry.js'
 import type { FileTranscriptStore } from '../transcript/file-store.js'
@@ -75,7 +76,11 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
   recorder.emit({ type: 'run_start', agent: setup.name, models: setup.model.labels, resumed: prior.length > 0 })
   recorder.emit({ type: 'user_message', content: task })
 
-  const finish = (status: RunResult['status'], output: string, reason?: string, hint?: string): RunResult => {
+  const resources = new RunResources((key, error) => recorder.emit({
+    type: 'skill_event', skill: key, event: 'close-failed', summary: `could not close ${key}: ${error instanceof Error ? error.message : String(error)}`, data: {},
+  }))
+  const finish = async (status: RunResult['status'], output: string, reason?: string, hint?: string): Promise<RunResult> => {
+    await resources.closeAll()
     const usage = budget.summary()
     recorder.emit({ type: 'run_end', status, ...(reason ? { reason } : {}), turns: recorder.turn, usage })
     return { sessionId, status, output, ...(reason ? { reason } : {}), ...(hint ? { hint } : {}), turns: recorder.turn, usage, costUsd: budget.totals().costUsd }
@@ -89,6 +94,8 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
     sessionId,
     artifactDir: join(setup.artifactsRoot, sessionId),
     disclosure,
+    resources,
+    record: (event) => recorder.emit({ type: 'skill_event', skill: event.skill, event: event.event, summary: event.summary, data: event.data ?? {} }),
     askHuman: async (question) => setup.gate.askPerson(
       { callId: `ask-${toolCalls.length + 1}`, name: 'human_approval', arguments: question, risk: question.risk, sessionId },
       question.details ? `${question.summary}\n${question.details}` : question.summary, recorder.emit, signal,
@@ -106,9 +113,9 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
   let streamed = ''
   try {
     for (;;) {
-      if (recorder.turn >= setup.limits.maxTurns) return finish('failed', answer, `the agent did not finish within limits.maxTurns (${setup.limits.maxTurns} turns)`)
+      if (recorder.turn >= setup.limits.maxTurns) return await finish('failed', answer, `the agent did not finish within limits.maxTurns (${setup.limits.maxTurns} turns)`)
       const overBudget = budget.exceeded()
-      if (overBudget) return finish('failed', answer, overBudget)
+      if (overBudget) return await finish('failed', answer, overBudget)
       signal.throwIfAborted()
       recorder.turn++
       recorder.flush()
@@ -138,8 +145,8 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
         messages.push(...results)
         continue
       }
-      if (turn.stopReason !== 'length') return finish('completed', answer)
-      if (continuations >= MAX_CONTINUATIONS) return finish('failed', answer, `the answer was still cut off at the token limit after ${MAX_CONTINUATIONS} continuations; raise model.maxTokens`)
+      if (turn.stopReason !== 'length') return await finish('completed', answer)
+      if (continuations >= MAX_CONTINUATIONS) return await finish('failed', answer, `the answer was still cut off at the token limit after ${MAX_CONTINUATIONS} continuations; raise model.maxTokens`)
       continuations++
       messages.push({ role: 'user', content: CONTINUE_PROMPT })
       recorder.emit({ type: 'user_message', content: CONTINUE_PROMPT })
@@ -151,9 +158,11 @@ export async function runAgent(setup: AgentSetup, task: string, options: RunOpti
       recorder.emit({ type: 'assistant_message', model: error instanceof StreamInterruptedError ? error.model : setup.model.labels[modelPosition]!, content: streamed, toolCalls: [], stopReason: 'interrupted' })
       answer += streamed
     }
-    if (signal.aborted) return finish('failed', answer, 'interrupted')
-    if (error instanceof AgentorError) return finish('failed', answer, `${error.code}: ${error.message}`, error.hint)
+    if (signal.aborted) return await finish('failed', answer, 'interrupted')
+    if (error instanceof AgentorError) return await finish('failed', answer, `${error.code}: ${error.message}`, error.hint)
     throw error
+  } finally {
+    await resources.closeAll()
   }
 }
 

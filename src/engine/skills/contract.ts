@@ -1,5 +1,6 @@
 import type { ResolvedSkillSettings } from '../manifest/generated/manifest-types.js'
 import type { ToolDisclosure } from './disclosure.js'
+import type { RunResources } from './run-resources.js'
 
 export type RiskLevel = 'low' | 'medium' | 'high' | 'critical'
 
@@ -19,6 +20,19 @@ export interface SkillContext {
   runState(): RunState
   /** Which tools the model sees this run (the meta-tools of progressive disclosure act on it). */
   disclosure: ToolDisclosure
+  /** What the run's skills open and share (a container, a browser session); closed when the run ends. */
+  resources: RunResources
+  /** Writes something the skill did outside a tool result (an isolation check, a started browser) to the transcript and the terminal. */
+  record(event: SkillEvent): void
+}
+
+export interface SkillEvent {
+  skill: string
+  /** Short kebab-case name of what happened, e.g. `sandbox-verified`. */
+  event: string
+  /** One readable line. */
+  summary: string
+  data?: Record<string, unknown>
 }
 
 export interface HumanAnswer {

@@ -1,10 +1,18 @@
+import type { ResolvedAgentManifest } from '../../manifest/generated/manifest-types.js'
 import type { Skill } from '../contract.js'
+
+/** What a builtin may be configured from: skills such as `docker_shell` and `browser` take their manifest section. */
+export interface BuiltinSkillOptions {
+  manifest: ResolvedAgentManifest
+  /** Directory of the manifest file. */
+  baseDir: string
+}
 
 /**
  * The builtin skills by name, each loaded only when a manifest declares it: some pull in heavy
  * modules (http_fetch loads undici), and a run should not pay for tools it does not have.
  */
-export const BUILTIN_SKILL_LOADERS: Readonly<Record<string, () => Promise<Skill>>> = {
+export const BUILTIN_SKILL_LOADERS: Readonly<Record<string, (options: BuiltinSkillOptions) => Promise<Skill>>> = {
   file_read: async () => (await import('./file-read.js')).fileReadSkill,
   file_write: async () => (await import('./file-write.js')).fileWriteSkill,
   list_dir: async () => (await import('./list-dir.js')).listDirSkill,
