@@ -562,11 +562,11 @@ export interface Browser {
    */
   headless?: boolean;
   /**
-   * If set, navigation is limited to these domains and their subdomains.
+   * If set, the browser may only load pages and resources from these hosts and their subdomains; a listed private host (e.g. `127.0.0.1`) is admitted on purpose. Every other host must resolve to public addresses.
    */
   allowedDomains?: string[];
   /**
-   * Time allowed for one browser action.
+   * Time allowed for one browser action (and for the browser to start); `wait_for` may ask for less.
    */
   timeoutSeconds?: number;
   /**
@@ -574,9 +574,21 @@ export interface Browser {
    */
   screenshotDir?: string;
   /**
-   * Page source returned by `get_page_source` is cut at this size.
+   * Page source returned by `get_page_source`, and text returned by `extract_text`, is cut at this many bytes.
    */
   maxPageSourceBytes?: number;
+  /**
+   * Width of the page area in CSS pixels; screenshots have this width.
+   */
+  windowWidth?: number;
+  /**
+   * Height of the page area in CSS pixels; screenshots have this height.
+   */
+  windowHeight?: number;
+  /**
+   * Extra command-line arguments for the browser, after agentor's own (e.g. `--lang=de`).
+   */
+  args?: string[];
 }
 export interface McpServer {
   /**
@@ -1301,11 +1313,11 @@ export interface ResolvedBrowser {
    */
   headless: boolean;
   /**
-   * If set, navigation is limited to these domains and their subdomains.
+   * If set, the browser may only load pages and resources from these hosts and their subdomains; a listed private host (e.g. `127.0.0.1`) is admitted on purpose. Every other host must resolve to public addresses.
    */
   allowedDomains: string[];
   /**
-   * Time allowed for one browser action.
+   * Time allowed for one browser action (and for the browser to start); `wait_for` may ask for less.
    */
   timeoutSeconds: number;
   /**
@@ -1313,9 +1325,21 @@ export interface ResolvedBrowser {
    */
   screenshotDir: string;
   /**
-   * Page source returned by `get_page_source` is cut at this size.
+   * Page source returned by `get_page_source`, and text returned by `extract_text`, is cut at this many bytes.
    */
   maxPageSourceBytes: number;
+  /**
+   * Width of the page area in CSS pixels; screenshots have this width.
+   */
+  windowWidth: number;
+  /**
+   * Height of the page area in CSS pixels; screenshots have this height.
+   */
+  windowHeight: number;
+  /**
+   * Extra command-line arguments for the browser, after agentor's own (e.g. `--lang=de`).
+   */
+  args: string[];
 }
 export interface ResolvedMcpServer {
   /**
