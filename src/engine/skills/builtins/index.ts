@@ -1,3 +1,4 @@
+import { AgentorError } from '../../errors.js'
 import type { ResolvedAgentManifest } from '../../manifest/generated/manifest-types.js'
 import type { Skill } from '../contract.js'
 
@@ -17,7 +18,14 @@ export const BUILTIN_SKILL_LOADERS: Readonly<Record<string, (options: BuiltinSki
   file_write: async () => (await import('./file-write.js')).fileWriteSkill,
   list_dir: async () => (await import('./list-dir.js')).listDirSkill,
   file_search: async () => (await import('./file-search.js')).fileSearchSkill,
-  shell: async () => (await import('./shell.js')).shellSkill,
+  shell: async ({ manifest }) => {
+    if (!manifest.sandbox.docker) return (await import('./shell.js')).shellSkill
+    return (await import('./docker-shell.js')).createDockerShellSkill('shell', manifest.sandbox.docker)
+  },
+  docker_shell: async ({ manifest }) => {
+    if (!manifest.sandbox.docker) throw new AgentorError('E_SANDBOX_NOT_CONFIGURED', '`docker_shell` needs `sandbox.docker` in the manifest', 'add `sandbox: { docker: { image: … } }`, or use `shell`')
+    return (await import('./docker-shell.js')).createDockerShellSkill('docker_shell', manifest.sandbox.docker)
+  },
   http_fetch: async () => (await import('./http-fetch.js')).httpFetchSkill,
   human_approval: async () => (await import('./human-approval.js')).humanApprovalSkill,
   artifact_store: async () => (await import('./artifact-store.js')).artifactStoreSkill,

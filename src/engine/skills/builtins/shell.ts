@@ -1,56 +1,15 @@
 import { spawn } from 'node:child_process'
 import { withoutSecrets } from '../../secrets.js'
-import type { Readable } from 'node:stream'
 import type { Skill, SkillResult } from '../contract.js'
 import { SkillError } from '../contract.js'
 import { checkShellPolicy } from '../guards/shell-policy.js'
 import { resolveInWorkspace } from '../guards/workspace-path.js'
+import { CappedCapture, formatCommandResult } from './command-output.js'
 
 /** After the shell exits, how long to wait for its output pipes to close before giving up on them. */
 const CLOSE_GRACE_MS = 2000
 /** setTimeout fires at once for delays above 2^31-1 ms, so longer timeouts are clamped to this (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1
-
-/** Keeps the first `limit` bytes of a stream and counts the rest, which is read and dropped (the child never blocks on a full pipe). */
-class CappedCapture {
-  private readonly chunks: Buffer[] = []
-  private kept = 0
-  dropped = 0
-
-  constructor(private readonly limit: number) {}
-
-  attach(stream: Readable): void {
-    stream.on('data', (chunk: Buffer) => {
-      const room = this.limit - this.kept
-      if (room >= chunk.length) {
-        this.chunks.push(chunk)
-        this.kept += chunk.length
-      } else {
-        if (room > 0) {
-          this.chunks.push(chunk.subarray(0, room))
-          this.kept += room
-        }
-        this.dropped += chunk.length - Math.max(room, 0)
-      }
-    })
-  }
-
-  text(): string {
-    const bytes = Buffer.concat(this.chunks)
-    // Do not show half a character where the cap cut one.
-    let end = bytes.length
-    if (this.dropped > 0) {
-      let start = end
-      while (start > 0 && start > end - 3 && (bytes[start - 1]! & 0xc0) === 0x80) start--
-      if (start > 0) {
-        const lead = bytes[start - 1]!
-        const width = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1
-        if (start - 1 + width > end) end = start - 1
-      }
-    }
-    return bytes.subarray(0, end).toString('utf8')
-  }
-}
 
 function killGroup(pid: number): boolean {
   try {
@@ -69,25 +28,22 @@ interface Outcome {
   killedLeftovers: boolean
 }
 
-function section(name: string, capture: CappedCapture): string {
-  const body = capture.text()
-  const note = capture.dropped > 0 ? `${body.endsWith('\n') || body === '' ? '' : '\n'}[${name} truncated: ${capture.dropped} more bytes dropped]\n` : ''
-  return `--- ${name} ---\n${body}${note}`
+/** The arguments of `shell`, whether it runs on the host or in the Docker sandbox. */
+export const SHELL_PARAMETERS: Record<string, unknown> = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['command'],
+  properties: {
+    command: { type: 'string', minLength: 1, description: 'Shell command line, run as `/bin/sh -c command`.' },
+    timeoutSeconds: { type: 'number', exclusiveMinimum: 0, description: 'Seconds before the command is killed; the configured limit applies if smaller.' },
+  },
 }
 
 export const shellSkill: Skill = {
   name: 'shell',
   description: 'Run a command with /bin/sh in the workspace directory. Returns the exit code, stdout and stderr (each capped). The whole process group is killed on timeout.',
   risk: 'high',
-  parameters: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['command'],
-    properties: {
-      command: { type: 'string', minLength: 1, description: 'Shell command line, run as `/bin/sh -c command`.' },
-      timeoutSeconds: { type: 'number', exclusiveMinimum: 0, description: 'Seconds before the command is killed; the configured limit applies if smaller.' },
-    },
-  },
+  parameters: SHELL_PARAMETERS,
   async invoke(args, context): Promise<SkillResult> {
     const command = args.command as string
     const settings = context.settings.shell
@@ -172,9 +128,7 @@ export const shellSkill: Skill = {
     if (outcome.code !== null) lines.push(`exit code: ${outcome.code}`)
     else lines.push(`exit code: none (killed by ${outcome.signal ?? 'signal'})`)
     if (outcome.killedLeftovers) lines.push('note: background processes still running when the shell exited were killed')
-    const out = section('stdout', stdout)
-    const content = `${lines.join('\n')}\n${out}${out.endsWith('\n') ? '' : '\n'}${section('stderr', stderr)}`
-    return { content, isError: outcome.timedOut || outcome.aborted || outcome.code !== 0 }
+    return { content: formatCommandResult(lines, stdout, stderr), isError: outcome.timedOut || outcome.aborted || outcome.code !== 0 }
   },
 }
 
