@@ -181,6 +181,7 @@ const CASES: Record<string, Case> = {
   'ref-scripted-without-script.yaml': { diagnostics: [e(C.scriptedWithoutScript, 4, 3, { path: '$.model' })] },
   'ref-scripted-script-and-file.yaml': { diagnostics: [e(C.scriptedWithoutScript, 7, 15, { path: '$.model.scriptFile', message: 'not both' })] },
   'ref-script-file-missing.yaml': { diagnostics: [e(C.scriptFileMissing, 5, 15, { path: '$.model.scriptFile' })] },
+  'ref-docker-shell-without-sandbox.yaml': { diagnostics: [e(C.sandboxMissing, 4, 21, { path: '$.skills[1]', hint: 'never runs it on the host' })] },
   'ref-shell-deny-bad-regex.yaml': { diagnostics: [e(C.badRegex, 11, 9, { path: '$.skillSettings.shell.deny[1]', message: 'Unterminated group' })] },
 
   // --- schedules -------------------------------------------------------------------------------

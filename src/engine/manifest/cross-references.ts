@@ -31,6 +31,7 @@ export function checkCrossReferences(context: CrossReferenceContext): Diagnostic
   checkUniqueNames(context.manifest, report)
   checkModels(context, report)
   checkShellPatterns(context.manifest, report)
+  checkSandbox(context.manifest, report)
   checkInlineSecrets(context, report)
   return diagnostics
 }
@@ -110,6 +111,12 @@ function checkApproval(manifest: ResolvedAgentManifest, declared: ReadonlySet<st
   manifest.approval.require.forEach((name, index) => {
     if (!isDeclared(name, declared)) report(['approval', 'require', index], Codes.unknownSkill, `approval rule names \`${name}\`, which is not a declared skill`, unknownSkillHint(name, declared))
   })
+}
+
+function checkSandbox(manifest: ResolvedAgentManifest, report: Report) {
+  if (manifest.sandbox.docker) return
+  const index = manifest.skills.indexOf('docker_shell')
+  if (index >= 0) report(['skills', index], Codes.sandboxMissing, '`docker_shell` needs a Docker sandbox, and `sandbox.docker` is not set', 'add `sandbox: { docker: { image: … } }` (agentor never runs it on the host)')
 }
 
 function checkUniqueNames(manifest: ResolvedAgentManifest, report: Report) {

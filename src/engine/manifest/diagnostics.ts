@@ -52,6 +52,7 @@ export const Codes = {
   scriptFileMissing: 'E_REF_SCRIPT_FILE_MISSING',
   nestedFallbacks: 'E_REF_NESTED_FALLBACKS',
   scriptedWithoutScript: 'E_REF_SCRIPT_MISSING',
+  sandboxMissing: 'E_REF_SANDBOX_MISSING',
   badRegex: 'E_REF_BAD_REGEX',
   cronInvalid: 'E_CRON_INVALID',
   timezoneUnknown: 'E_TIMEZONE_UNKNOWN',
