@@ -15,8 +15,9 @@ await build({
   mainFields: ['module', 'main'],
   minifyWhitespace: true,
   minifySyntax: true,
-  // The SDKs and the HTTP client load lazily, by the commands that use them.
-  external: ['openai', '@anthropic-ai/sdk', 'undici', 'cron'],
+  // The SDKs and the HTTP client load lazily, by the commands that use them; dockerode (through ssh2)
+  // needs native addons a bundle cannot hold.
+  external: ['openai', '@anthropic-ai/sdk', 'undici', 'cron', 'dockerode'],
   // CommonJS dependencies inside an ES module bundle still call require().
   banner: { js: "import { createRequire as __agentorRequire } from 'node:module'; const require = __agentorRequire(import.meta.url);" },
   logLevel: 'warning',

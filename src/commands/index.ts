@@ -5,6 +5,7 @@ import MemoryIndex from './memory/index.js'
 import MemorySearch from './memory/search.js'
 import MemoryStats from './memory/stats.js'
 import Run from './run.js'
+import SandboxCheck from './sandbox/check.js'
 import Schema from './schema.js'
 import TranscriptList from './transcript/list.js'
 import TranscriptShow from './transcript/show.js'
@@ -18,6 +19,7 @@ export const COMMANDS = {
   'memory:search': MemorySearch,
   'memory:stats': MemoryStats,
   run: Run,
+  'sandbox:check': SandboxCheck,
   schema: Schema,
   'transcript:list': TranscriptList,
   'transcript:show': TranscriptShow,

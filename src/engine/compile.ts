@@ -105,7 +105,8 @@ async function registerSkills(manifest: ResolvedAgentManifest, baseDir: string, 
   return registry
 }
 
-function workspaceOf(baseDir: string, workspace: string): string {
+/** The manifest's workspace as a real path (what file and shell tools are confined to and the sandbox mounts). */
+export function workspaceOf(baseDir: string, workspace: string): string {
   try {
     return realpathSync(resolve(baseDir, workspace))
   } catch {
