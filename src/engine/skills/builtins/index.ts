@@ -30,4 +30,5 @@ export const BUILTIN_SKILL_LOADERS: Readonly<Record<string, (options: BuiltinSki
   human_approval: async () => (await import('./human-approval.js')).humanApprovalSkill,
   artifact_store: async () => (await import('./artifact-store.js')).artifactStoreSkill,
   task_status: async () => (await import('./task-status.js')).taskStatusSkill,
+  browser: async ({ manifest }) => (await import('../../browser/skill.js')).createBrowserSkill(manifest.browser),
 }

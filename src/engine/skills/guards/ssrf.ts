@@ -15,6 +15,8 @@ export interface CheckUrlOptions {
    * admits it on purpose.
    */
   allowHosts?: readonly string[]
+  /** The manifest key `allowHosts` comes from, named in refusals (default `skillSettings.http.allowHosts`). */
+  allowHostsKey?: string
   lookup?: HostLookup
 }
 
@@ -223,7 +225,6 @@ export function hostAllowed(host: string, allowHosts: readonly string[]): boolea
 // ---------------------------------------------------------------------------------------------------------------
 // The guard
 
-const ADMIT_HINT = 'list the host in skillSettings.http.allowHosts to admit it on purpose'
 
 /**
  * The SSRF guard. Parses `input`, refuses anything but a plain http(s) URL to a public host, resolves the host and
@@ -248,16 +249,18 @@ export async function checkUrl(input: string | URL, options: CheckUrlOptions = {
   if (url.username !== '' || url.password !== '') throw new SkillError('URLs with credentials (user:password@) are not allowed; send an Authorization header instead')
   const host = normaliseHost(url.hostname)
   if (host === '') throw new SkillError(`URL has no host: ${url.href}`)
+  const allowHostsKey = options.allowHostsKey ?? 'skillSettings.http.allowHosts'
+  const admitHint = `list the host in ${allowHostsKey} to admit it on purpose`
 
   const allowlisted = options.allowHosts !== undefined && hostAllowed(host, options.allowHosts)
   if (options.allowHosts !== undefined && !allowlisted) {
-    throw new SkillError(`host '${host}' is not in skillSettings.http.allowHosts`)
+    throw new SkillError(`host '${host}' is not in ${allowHostsKey}`)
   }
 
   const shown = isIPv6(host) ? `[${host}]` : host
   if (!allowlisted) {
     const nameProblem = internalNameProblem(host)
-    if (nameProblem) throw new SkillError(`refused ${shown}: ${nameProblem}; ${ADMIT_HINT}`)
+    if (nameProblem) throw new SkillError(`refused ${shown}: ${nameProblem}; ${admitHint}`)
   }
 
   const addresses = await resolve(host, options.lookup ?? systemLookup)
@@ -266,10 +269,10 @@ export async function checkUrl(input: string | URL, options: CheckUrlOptions = {
       const problem = addressProblem(address)
       if (problem === undefined) continue
       const where = isIP(host) ? '' : ` it resolves to ${address},`
-      throw new SkillError(`refused ${shown}:${where} not a public address (${problem}); ${ADMIT_HINT}`)
+      throw new SkillError(`refused ${shown}:${where} not a public address (${problem}); ${admitHint}`)
     }
     // Checked after the addresses, so the usual message says where localhost leads; refused even if DNS says otherwise.
-    if (isLocalhostName(host)) throw new SkillError(`refused ${shown}: a loopback host name (localhost); ${ADMIT_HINT}`)
+    if (isLocalhostName(host)) throw new SkillError(`refused ${shown}: a loopback host name (localhost); ${admitHint}`)
   }
   return { url, host, addresses, allowlisted }
 }

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { SkillError } from '../skills/contract.js'
+
+export interface DriverProcess {
+  port: number
+  pid: number
+  /** Stops the driver and every browser process it started (they share its process group). */
+  stop(): Promise<void>
+}
+
+/** chromedriver: "ChromeDriver was started successfully on port 40123."; geckodriver: "Listening on 127.0.0.1:40123". */
+const READY_LINE = /started successfully on port (\d+)|Listening on [^\s]+:(\d+)/
+const STOP_GRACE_MS = 3000
+
+/**
+ * Starts a WebDriver server (chromedriver, geckodriver…) on a free 127.0.0.1 port it picks itself (`--port=0`).
+ * It leads a process group of its own, so the browsers it launches can be killed with it even if it dies first.
+ */
+export async function startDriver(driverPath: string, timeoutMs: number): Promise<DriverProcess> {
+  const child = spawn(driverPath, ['--port=0'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SkillError(`the WebDriver server ${driverPath} (browser.driverPath) did not report a port within ${timeoutMs} ms`)), timeoutMs)
+      const settle = (outcome: () => void): void => {
+        clearTimeout(timer)
+        outcome()
+      }
+      const onData = (chunk: Buffer): void => {
+        output = (output + chunk.toString('utf8')).slice(-4000)
+        const match = READY_LINE.exec(output)
+        if (match) settle(() => resolve(Number(match[1] ?? match[2])))
+      }
+      child.stdout!.on('data', onData)
+      child.stderr!.on('data', onData)
+      child.once('error', (error: NodeJS.ErrnoException) => settle(() => reject(spawnError(driverPath, error))))
+      child.once('exit', (code, signal) =>
+        settle(() => reject(new SkillError(`the WebDriver server ${driverPath} (browser.driverPath) exited (${signal ?? `code ${code}`}) before it was ready: ${lastLines(output)}`))),
+      )
+    })
+    // Nobody reads its log from here on; drain it so the pipe never fills and blocks the driver.
+    child.stdout!.resume()
+    child.stderr!.resume()
+    return { port, pid: child.pid!, stop: () => stopGroup(child) }
+  } catch (error) {
+    await stopGroup(child)
+    throw error
+  }
+}
+
+function spawnError(driverPath: string, error: NodeJS.ErrnoException): SkillError {
+  const problem = error.code === 'ENOENT' ? 'not found' : error.code === 'EACCES' ? 'not executable' : (error.code ?? error.message)
+  return new SkillError(
+    `cannot start the WebDriver server: ${driverPath} is ${problem}; install chromedriver (or another WebDriver server) and set browser.driverPath, or point browser.webdriverUrl at a running one`,
+  )
+}
+
+function lastLines(output: string): string {
+  const lines = output.trim().split('\n').slice(-3).join(' | ')
+  return lines === '' ? '(no output)' : lines
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // The group is already empty.
+  }
+}
+
+async function stopGroup(child: ChildProcess): Promise<void> {
+  if (child.pid === undefined) return
+  const exited = child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  signalGroup(child, 'SIGTERM')
+  let timer: NodeJS.Timeout | undefined
+  const gaveUp = await Promise.race([exited.then(() => false), new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), STOP_GRACE_MS) })])
+  clearTimeout(timer)
+  // Browser processes that outlived the driver (or ignored SIGTERM) go too.
+  signalGroup(child, 'SIGKILL')
+  if (gaveUp) await exited
+}
