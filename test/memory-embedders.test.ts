@@ -10,6 +10,7 @@ import { AgentorError } from '../src/engine/errors.js'
 import { createEmbedder } from '../src/engine/memory/embedders/create.js'
 import { LocalEmbedder, fnv1a } from '../src/engine/memory/embedders/local.js'
 import { OpenAIEmbedder } from '../src/engine/memory/embedders/openai.js'
+import { StemHashEmbedder } from '../src/engine/memory/embedders/stem-hash.js'
 import { MemoryStore } from '../src/engine/memory/store.js'
 import { memoryConfig } from './support/schema-defaults.js'
 
@@ -120,6 +121,49 @@ describe('LocalEmbedder', () => {
       assert.ok(similarity(grams, a, b) > similarity(words, a, b) + 0.05, `${a} / ${b}: ${similarity(grams, a, b)} vs ${similarity(words, a, b)}`)
     }
     assert.ok(similarity(grams, 'deploy service', 'deploy service now') > similarity(grams, 'deploy service', 'deployment services'))
+  })
+})
+
+describe('StemHashEmbedder (the default local embedder)', () => {
+  const similarity = (e: StemHashEmbedder, a: string, b: string): number => dot(e.embedText(a), e.embedText(b))
+
+  test('is what memory.embedder gives by default; features: words gives the SPEC §12 scheme', () => {
+    const byDefault = createEmbedder(memoryConfig().embedder)
+    assert.ok(byDefault instanceof StemHashEmbedder)
+    assert.equal(byDefault.id, 'local:stems+3gram@0.6:signed:256')
+    assert.equal(createEmbedder(memoryConfig({ embedder: { dimension: 64 } }).embedder).id, 'local:stems+3gram@0.6:signed:64')
+    assert.equal(createEmbedder(memoryConfig({ embedder: { features: 'words' } }).embedder).id, 'local:fnv1a+3gram@0.5:256')
+  })
+
+  test('unit norm, deterministic, batches equal single texts; no features → zero vector; "" is an error', async () => {
+    const embedder = new StemHashEmbedder()
+    const batch = await embedder.embed(SAMPLES)
+    SAMPLES.forEach((text, i) => {
+      assert.ok(Math.abs(norm(batch[i]!) - 1) < 1e-5, text)
+      assert.deepEqual(batch[i], new StemHashEmbedder().embedText(text))
+    })
+    assert.ok(embedder.embedText('the and of a').every((x) => x === 0), 'stop words and single letters carry nothing')
+    assert.throws(() => embedder.embedText(''), /empty/)
+  })
+
+  test('inflections share their stem: closer than under the word scheme; stop words do not count', () => {
+    const stems = new StemHashEmbedder()
+    const words = new LocalEmbedder()
+    for (const [a, b] of [['configuring servers', 'configured server'], ['deploy the packages', 'deploying a package']]) {
+      assert.ok(similarity(stems, a, b) > 0.9, `${a} / ${b}: ${similarity(stems, a, b)}`)
+      assert.ok(similarity(stems, a, b) > dot(words.embedText(a), words.embedText(b)) + 0.2)
+    }
+    assert.deepEqual(stems.embedText('the rust compiler'), stems.embedText('rust compiler'))
+  })
+
+  test('a query term weight shifts the query towards its heavier words', () => {
+    const embedder = new StemHashEmbedder()
+    const query = 'rust compiler'
+    const heavyRust = embedder.embedText(query, (word) => (word === 'rust' ? 4 : 1))
+    const heavyCompiler = embedder.embedText(query, (word) => (word === 'compiler' ? 4 : 1))
+    const rustDoc = embedder.embedText('rust ownership and borrowing')
+    assert.ok(dot(heavyRust, rustDoc) > dot(embedder.embedText(query), rustDoc) + 0.1)
+    assert.ok(dot(heavyRust, rustDoc) > dot(heavyCompiler, rustDoc) + 0.2)
   })
 })
 

@@ -9,7 +9,7 @@ import { ensureWasm } from '../scripts/build-wasm.mjs'
 import { AgentorError } from '../src/engine/errors.js'
 import type { EmbedOptions, Embedder, MemoryHit, NewDocument } from '../src/engine/memory/contract.js'
 import { loadRankingCore } from '../src/engine/memory/core/ranking-core.js'
-import { LocalEmbedder } from '../src/engine/memory/embedders/local.js'
+import { createEmbedder } from '../src/engine/memory/embedders/create.js'
 import { MemoryStore } from '../src/engine/memory/store.js'
 import { loadFaiss } from '../src/engine/memory/vector/faiss-binding.js'
 import { FaissVectorIndex } from '../src/engine/memory/vector/faiss-index.js'
@@ -20,15 +20,15 @@ import { seededRandom } from './support/random.js'
 import { memoryConfig } from './support/schema-defaults.js'
 
 
-/** The local embedder, counting what it is asked to embed. */
+/** An embedder (by default the one memory.embedder's defaults give), counting what it is asked to embed. */
 class CountingEmbedder implements Embedder {
   calls = 0
   texts = 0
-  constructor(private readonly inner: LocalEmbedder = new LocalEmbedder()) {}
+  constructor(private readonly inner: Embedder = createEmbedder(memoryConfig().embedder)) {}
   get id(): string {
     return this.inner.id
   }
-  get dimension(): number {
+  get dimension(): number | undefined {
     return this.inner.dimension
   }
   async embed(texts: readonly string[], options?: EmbedOptions): Promise<Float32Array[]> {
@@ -286,8 +286,8 @@ describe('MemoryStore: persistence', () => {
     await store.add(corpus(40, 7))
     await store.close()
     const small = memoryConfig({ embedder: { dimension: 64 } })
-    await assert.rejects(MemoryStore.open(dir, small), (error: unknown) => error instanceof AgentorError && error.code === 'E_MEMORY_EMBEDDER_CHANGED' && /local:fnv1a\+3gram@0\.5:256/.test(error.message))
-    const counting = new CountingEmbedder(new LocalEmbedder({ dimension: 64 }))
+    await assert.rejects(MemoryStore.open(dir, small), (error: unknown) => error instanceof AgentorError && error.code === 'E_MEMORY_EMBEDDER_CHANGED' && /local:stems\+3gram@0\.6:signed:256/.test(error.message))
+    const counting = new CountingEmbedder(createEmbedder(small.embedder))
     const reembedded = await MemoryStore.open(dir, small, { embedder: counting, reembed: true })
     assert.equal(counting.texts, 40)
     assert.equal(reembedded.stats().dimension, 64)
@@ -295,6 +295,19 @@ describe('MemoryStore: persistence', () => {
     await reembedded.close()
     const reopened = await MemoryStore.open(dir, small)
     assert.deepEqual(await reopened.search('deploy rollback', { topK: 3 }), hits)
+    await reopened.close()
+  })
+
+  test('a store embedded by the older word-hashing scheme is refused by the default embedder, and opens with features: words', async () => {
+    const dir = tempDir()
+    const words = memoryConfig({ embedder: { features: 'words' } })
+    const store = await MemoryStore.open(dir, words)
+    await store.add(corpus(20, 3))
+    await store.close()
+    await assert.rejects(MemoryStore.open(dir, memoryConfig()), (error: unknown) => error instanceof AgentorError && error.code === 'E_MEMORY_EMBEDDER_CHANGED' && /holds local:fnv1a\+3gram@0\.5:256 embeddings, but memory\.embedder is local:stems\+3gram@0\.6:signed:256/.test(error.message) && /re-embed/.test(error.hint ?? ''))
+    const reopened = await MemoryStore.open(dir, words)
+    assert.equal(reopened.size, 20)
+    assert.equal(reopened.stats().embedder, 'local:fnv1a+3gram@0.5:256')
     await reopened.close()
   })
 

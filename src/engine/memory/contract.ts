@@ -27,6 +27,11 @@ export interface NewDocument {
 
 export interface EmbedOptions {
   signal?: AbortSignal
+  /**
+   * For query texts: a word's weight (the store passes its BM25 idf). Embedders whose features
+   * are words use it; others ignore it.
+   */
+  termWeight?: (word: string) => number
 }
 
 /** Turns texts into vectors. Implementations: local (hashing) and openai; anything else fits. */

@@ -4,9 +4,8 @@
 // non-Latin words stay whole), then wink-nlp-utils' English stop words and Porter2 stems as
 // `bm25.stopWords` / `bm25.stem` say. Each distinct word's term id (or "stop word") is memoised:
 // stemming costs ≈ 2.7 µs a token, and the same words recur.
-import { createRequire } from 'node:module'
 import type { Bm25Core } from './core/ranking-core.js'
-import { Vocabulary, createTextPrep, type TextPrep } from './core/text-prep.js'
+import { Vocabulary, createTermOf, createTextPrep, type TextPrep } from './core/text-prep.js'
 import type { KeyFilter, ScoredKey } from './contract.js'
 
 export interface KeywordIndexOptions {
@@ -17,8 +16,6 @@ export interface KeywordIndexOptions {
 const MEMO_LIMIT = 1 << 18
 const STOP_WORD = -1
 
-type TokensFn = (tokens: string[]) => string[]
-
 export class KeywordIndex {
   private readonly vocabulary = new Vocabulary()
   private readonly tokens: TextPrep = createTextPrep({ tokenizer: 'unicode', stopWords: false, stem: false })
@@ -27,13 +24,7 @@ export class KeywordIndex {
   private readonly term: (word: string) => string | undefined
 
   constructor(private readonly bm25: Bm25Core<number>, options: KeywordIndexOptions) {
-    const require = createRequire(import.meta.url)
-    const removeWords = options.stopWords ? (require('wink-nlp-utils/src/tokens-remove-words.js') as TokensFn) : undefined
-    const stem = options.stem ? (require('wink-nlp-utils/src/tokens-stem.js') as TokensFn) : undefined
-    this.term = (word) => {
-      if (removeWords && removeWords([word]).length === 0) return undefined
-      return stem ? stem([word])[0] : word
-    }
+    this.term = createTermOf(options)
   }
 
   /** Distinct terms seen. */
@@ -78,17 +69,32 @@ export class KeywordIndex {
   private queryTerms(query: string): number[] {
     const ids: number[] = []
     for (const word of this.tokens(query)) {
-      let id = this.memo.get(word)
-      if (id === undefined) {
-        const term = this.term(word)
-        if (term === undefined) continue
-        id = this.vocabulary.get(term)
-        if (id === undefined) continue
-        this.remember(word, id)
-      }
-      if (id !== STOP_WORD) ids.push(id)
+      const id = this.knownTerm(word)
+      if (id !== undefined && id !== STOP_WORD) ids.push(id)
     }
     return ids
+  }
+
+  /**
+   * BM25's idf of the word's term over the indexed documents, ln(1 + (N − df + 0.5)/(df + 0.5)):
+   * a word never indexed gets the highest weight, a stop word none.
+   */
+  idf(word: string): number {
+    const id = this.knownTerm(word)
+    if (id === STOP_WORD) return 0
+    const df = id === undefined ? 0 : this.bm25.df(id)
+    return Math.log(1 + (this.bm25.size - df + 0.5) / (df + 0.5))
+  }
+
+  /** The word's term id, STOP_WORD, or undefined when its term is not indexed (not remembered then). */
+  private knownTerm(word: string): number | undefined {
+    let id = this.memo.get(word)
+    if (id !== undefined) return id
+    const term = this.term(word)
+    if (term === undefined) return STOP_WORD
+    id = this.vocabulary.get(term)
+    if (id !== undefined) this.remember(word, id)
+    return id
   }
 
   private remember(word: string, id: number): void {

@@ -392,7 +392,7 @@ export class MemoryStore {
     const filter = this.filterFor(options)
     if (filter?.size === 0) return undefined
     const variants = (options.expand ?? this.config.queryExpansion) ? this.expander.expand(query) : [query]
-    const queryVectors = this.space ? await this.embedder.embed(variants, { signal: options.signal }) : undefined
+    const queryVectors = this.space ? await this.embedder.embed(variants, { signal: options.signal, termWeight: (word) => this.keywords.idf(word) }) : undefined
     const alpha = Math.min(1, Math.max(0, options.alpha ?? this.config.fusion.alpha))
     return { topK, filter, variants, queryVectors, alpha, fetch: topK * this.config.fusion.candidateMultiplier }
   }

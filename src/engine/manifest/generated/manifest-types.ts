@@ -376,6 +376,10 @@ export interface Memory {
      */
     kind?: "local" | "openai";
     /**
+     * `local` only. `stems` (default): the BM25 leg's stems (stop words dropped) and character trigrams, signed hashing, sublinear TF; queries weighted by BM25 idf. `words`: SPEC §12's words plus character trigrams, the only scheme before stems (stores written with it need `words`, or re-embedding).
+     */
+    features?: "stems" | "words";
+    /**
      * Vector dimension (`local` only; `openai` uses the model's).
      */
     dimension?: number;
@@ -1126,6 +1130,10 @@ export interface ResolvedMemory {
      * `local`: deterministic hashing embedder, no model, no network. `openai`: the embeddings API.
      */
     kind: "local" | "openai";
+    /**
+     * `local` only. `stems` (default): the BM25 leg's stems (stop words dropped) and character trigrams, signed hashing, sublinear TF; queries weighted by BM25 idf. `words`: SPEC §12's words plus character trigrams, the only scheme before stems (stores written with it need `words`, or re-embedding).
+     */
+    features: "stems" | "words";
     /**
      * Vector dimension (`local` only; `openai` uses the model's).
      */

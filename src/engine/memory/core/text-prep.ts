@@ -77,6 +77,20 @@ export function createTextPrep(options: TextPrepOptions = {}): TextPrep {
   }
 }
 
+/**
+ * A lowercase token's index term: undefined for a stop word, else its stem (or the token itself);
+ * the per-word step of `createTextPrep`, for callers that tokenise and memoise themselves.
+ */
+export function createTermOf(options: Omit<TextPrepOptions, 'tokenizer'> = {}): (word: string) => string | undefined {
+  const w = wink()
+  const stopWords = options.stopWords ?? true
+  const stem = options.stem ?? true
+  return (word) => {
+    if (stopWords && w.removeWords([word]).length === 0) return undefined
+    return stem ? w.stem([word])[0] : word
+  }
+}
+
 /** Term → dense integer id, in first-seen order (the BM25 core's term ids). */
 export class Vocabulary {
   private readonly ids = new Map<string, number>()
