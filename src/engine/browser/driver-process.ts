@@ -41,7 +41,17 @@ export async function startDriver(driverPath: string, timeoutMs: number): Promis
     // Nobody reads its log from here on; drain it so the pipe never fills and blocks the driver.
     child.stdout!.resume()
     child.stderr!.resume()
-    return { port, pid: child.pid!, stop: () => stopGroup(child) }
+    // If agentor exits without closing the run (a second Ctrl-C, process.exit), the driver and browser still go.
+    const killOnExit = (): void => signalGroup(child, 'SIGKILL')
+    process.once('exit', killOnExit)
+    return {
+      port,
+      pid: child.pid!,
+      stop: async () => {
+        process.removeListener('exit', killOnExit)
+        await stopGroup(child)
+      },
+    }
   } catch (error) {
     await stopGroup(child)
     throw error
