@@ -34,6 +34,8 @@ echo "uid=$(id -u 2>/dev/null)"
 `
 
 const CANARY_TIMEOUT_MS = 15_000
+/** cgroup v1 reports "no limit" as a huge page-rounded number rather than `max`. */
+const UNLIMITED_BYTES = 2 ** 50
 
 /**
  * Verifies that `container` is isolated as `config` says, from the inside (what a command would see)
@@ -59,7 +61,7 @@ export async function runCanary(docker: Docker, container: Docker.Container, con
     networkCheck(config, seen.interfaces ?? '', host.NetworkMode ?? ''),
     readOnlyRootCheck(config, seen.root ?? '', host.ReadonlyRootfs === true),
     workspaceCheck(config, seen.workspace_mount ?? '', seen.host_workspace ?? '', hostWorkspace),
-    limitCheck('memory', config.memoryMb * 1024 * 1024, seen.memory ?? '', host.Memory, (bytes) => `${bytes / 1024 / 1024} MB`),
+    limitCheck('memory', config.memoryMb * 1024 * 1024, seen.memory ?? '', host.Memory, (bytes) => (bytes >= UNLIMITED_BYTES ? 'unlimited' : `${bytes / 1024 / 1024} MB`)),
     limitCheck('pids', config.pidsLimit, seen.pids ?? '', host.PidsLimit ?? undefined, String),
     userCheck(config, seen.uid ?? '', inspected.Config.User),
   ]
