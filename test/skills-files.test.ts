@@ -65,7 +65,7 @@ function tree(dir: string): string[] {
 
 describe('builtin skill definitions', () => {
   test('every builtin loads under its name, and its schema is valid draft-07 and compiles under strict ajv', async () => {
-    assert.deepEqual(Object.keys(BUILTIN_SKILL_LOADERS).sort(), ['artifact_store', 'docker_shell', 'file_read', 'file_search', 'file_write', 'http_fetch', 'human_approval', 'list_dir', 'shell', 'task_status'])
+    assert.deepEqual(Object.keys(BUILTIN_SKILL_LOADERS).sort(), ['artifact_store', 'browser', 'docker_shell', 'file_read', 'file_search', 'file_write', 'http_fetch', 'human_approval', 'list_dir', 'shell', 'task_status'])
     const ajv = createManifestAjv()
     const builtins = Object.fromEntries(await Promise.all(Object.entries(BUILTIN_SKILL_LOADERS).map(async ([name, load]) => [name, await load({ manifest: resolvedManifest({ sandbox: { docker: { image: 'agentor/busybox:1' } } }), baseDir: tmpdir() })] as const)))
     for (const [name, skill] of Object.entries(builtins)) {
