@@ -32,6 +32,7 @@ import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, re
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { AgentorError } from '../errors.js'
+import { isProcessAlive } from '../process-alive.js'
 import type { MemoryDocument, NativeIndexFile } from './contract.js'
 
 /** A document as the store holds it: with its numeric key (unique for ever, never reused) and embedding. */
@@ -233,22 +234,13 @@ function lock(dir: string): void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
     const owner = Number(readFileSync(path, 'utf8').trim())
-    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && isProcessAlive(owner)) {
       const who = owner === process.pid ? 'this process (close the other MemoryStore first)' : `process ${owner}`
       throw new AgentorError('E_MEMORY_LOCKED', `memory store ${dir} is in use by ${who}`, 'one process at a time may open a memory store')
     }
     unlinkSync(path)
   }
   throw new AgentorError('E_MEMORY_LOCKED', `memory store ${dir}: cannot take over its stale lock`)
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 function unlock(dir: string): void {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import type Docker from 'dockerode'
+import { isProcessAlive } from '../process-alive.js'
 import { LABELS } from './container-spec.js'
 
 /**
@@ -14,7 +15,7 @@ export async function removeStaleContainers(docker: Docker): Promise<string[]> {
     const owner = container.Labels[LABELS.owner] ?? ''
     if (!owner.endsWith(suffix)) return false
     const pid = Number(owner.slice(0, -suffix.length))
-    return Number.isInteger(pid) && pid > 0 && !isAlive(pid)
+    return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)
   })
   const removed: string[] = []
   for (const container of stale) {
@@ -26,13 +27,4 @@ export async function removeStaleContainers(docker: Docker): Promise<string[]> {
     }
   }
   return removed
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
