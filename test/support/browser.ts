@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -16,7 +15,6 @@ export interface TestSite {
   origin: string
   /** Every request path the site received, in order. */
   hits: string[]
-  /** Form submissions (query strings of /done), in order. */
   close(): Promise<void>
 }
 
@@ -51,12 +49,7 @@ export function liveChildren(parentPid: number): { pid: number; command: string 
   return liveProcesses().filter((entry) => entry.ppid === parentPid)
 }
 
-/** Live processes whose command line contains `marker`. */
-export function liveProcessesMatching(marker: string): { pid: number; command: string }[] {
-  return liveProcesses().filter((entry) => entry.cmdline.includes(marker))
-}
-
-function liveProcesses(): { pid: number; ppid: number; command: string; cmdline: string }[] {
+function liveProcesses(): { pid: number; ppid: number; command: string }[] {
   const found = []
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
@@ -65,8 +58,7 @@ function liveProcesses(): { pid: number; ppid: number; command: string; cmdline:
       const close = stat.lastIndexOf(')')
       const [state, ppid] = stat.slice(close + 2).split(' ')
       if (state === 'Z') continue
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      found.push({ pid: Number(name), ppid: Number(ppid), command: stat.slice(stat.indexOf('(') + 1, close), cmdline })
+      found.push({ pid: Number(name), ppid: Number(ppid), command: stat.slice(stat.indexOf('(') + 1, close) })
     } catch {
       // The process ended while we looked.
     }
@@ -94,14 +86,5 @@ export function isAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] !== 'Z'
   } catch {
     return false
-  }
-}
-
-/** `pgrep -P` as a cross-check a user would run. */
-export function pgrepChildren(parentPid: number): string {
-  try {
-    return execFileSync('pgrep', ['-a', '-P', String(parentPid)], { encoding: 'utf8' }).trim()
-  } catch {
-    return ''
   }
 }
