@@ -5,7 +5,8 @@
 // `bm25.stopWords` / `bm25.stem` say. Each distinct word's term id (or "stop word") is memoised:
 // stemming costs ≈ 2.7 µs a token, and the same words recur.
 import type { Bm25Core } from './core/ranking-core.js'
-import { Vocabulary, createTermOf, createTextPrep, type TextPrep } from './core/text-prep.js'
+import { Vocabulary, createTermOf, unicodeTokens } from './core/text-prep.js'
+import { WordTable } from './core/word-table.js'
 import type { KeyFilter, ScoredKey } from './contract.js'
 
 export interface KeywordIndexOptions {
@@ -13,18 +14,22 @@ export interface KeywordIndexOptions {
   stopWords: boolean
 }
 
-const MEMO_LIMIT = 1 << 18
 const STOP_WORD = -1
 
 export class KeywordIndex {
   private readonly vocabulary = new Vocabulary()
-  private readonly tokens: TextPrep = createTextPrep({ tokenizer: 'unicode', stopWords: false, stem: false })
-  /** Word → term id, or STOP_WORD. */
-  private readonly memo = new Map<string, number>()
   private readonly term: (word: string) => string | undefined
+  /** Word → term id (assigned when first indexed), or STOP_WORD. */
+  private readonly words: WordTable<number>
+  /** A document's term ids, reused across adds. */
+  private ids = new Uint32Array(1024)
 
   constructor(private readonly bm25: Bm25Core<number>, options: KeywordIndexOptions) {
     this.term = createTermOf(options)
+    this.words = new WordTable((word) => {
+      const term = this.term(word)
+      return term === undefined ? STOP_WORD : this.vocabulary.id(term)
+    })
   }
 
   /** Distinct terms seen. */
@@ -33,17 +38,11 @@ export class KeywordIndex {
   }
 
   add(key: number, text: string): void {
-    const ids: number[] = []
-    for (const word of this.tokens(text)) {
-      let id = this.memo.get(word)
-      if (id === undefined) {
-        const term = this.term(word)
-        id = term === undefined ? STOP_WORD : this.vocabulary.id(term)
-        this.remember(word, id)
-      }
-      if (id !== STOP_WORD) ids.push(id)
-    }
-    this.bm25.add(key, ids)
+    const words = this.words.valuesOf(text)
+    if (words.length > this.ids.length) this.ids = new Uint32Array(words.length * 2)
+    let n = 0
+    for (let i = 0; i < words.length; i++) if (words[i] !== STOP_WORD) this.ids[n++] = words[i]!
+    this.bm25.add(key, this.ids.subarray(0, n))
   }
 
   remove(key: number): void {
@@ -68,7 +67,7 @@ export class KeywordIndex {
   /** Term ids of the query's known words (unknown ones match nothing and are not remembered). */
   private queryTerms(query: string): number[] {
     const ids: number[] = []
-    for (const word of this.tokens(query)) {
+    for (const word of unicodeTokens(query)) {
       const id = this.knownTerm(word)
       if (id !== undefined && id !== STOP_WORD) ids.push(id)
     }
@@ -86,19 +85,11 @@ export class KeywordIndex {
     return Math.log(1 + (this.bm25.size - df + 0.5) / (df + 0.5))
   }
 
-  /** The word's term id, STOP_WORD, or undefined when its term is not indexed (not remembered then). */
+  /** The word's term id, STOP_WORD, or undefined when its term is not indexed. */
   private knownTerm(word: string): number | undefined {
-    let id = this.memo.get(word)
+    const id = this.words.get(word)
     if (id !== undefined) return id
     const term = this.term(word)
-    if (term === undefined) return STOP_WORD
-    id = this.vocabulary.get(term)
-    if (id !== undefined) this.remember(word, id)
-    return id
-  }
-
-  private remember(word: string, id: number): void {
-    if (this.memo.size >= MEMO_LIMIT) this.memo.clear()
-    this.memo.set(word, id)
+    return term === undefined ? STOP_WORD : this.vocabulary.get(term)
   }
 }

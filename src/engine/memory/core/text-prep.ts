@@ -47,7 +47,8 @@ function wink(): WinkUtils {
 
 const NOT_ALNUM = /[^\p{L}\p{N}]+/u
 
-function unicodeTokens(text: string): string[] {
+/** SPEC §12's tokens: lowercase, split on anything not a Unicode letter or digit, longer than one UTF-8 byte. */
+export function unicodeTokens(text: string): string[] {
   return text.toLowerCase().split(NOT_ALNUM).filter((t) => t.length > 1 || (t.length === 1 && Buffer.byteLength(t) > 1))
 }
 

@@ -7,15 +7,16 @@
 //   2. Features of each remaining word: its stem, and the trigrams of `#word#` (the unstemmed word;
 //      '#' never occurs inside one), each trigram weighing GRAM_WEIGHT/√L for the word's L trigrams,
 //      so that a word's trigrams weigh GRAM_WEIGHT in L2 norm whatever its length.
-//   3. A feature seen c times adds mean-weight × (1 + ln c) (sublinear TF) at fnv(feature) % dim,
-//      with a sign taken from the hash: colliding features then cancel on average instead of
+//   3. A word seen c times adds its features × (1 + ln c) (sublinear TF), each at fnv(feature) %
+//      dim with a sign taken from the hash: colliding features then cancel on average instead of
 //      adding up, so that collisions are noise around zero rather than a bias.
 //   4. L2-normalise (no features → the zero vector).
 // Queries (EmbedOptions.termWeight; the store passes BM25's idf) weigh each word's features by its
 // idf: documents are embedded once, independent of the collection, while a query still leans on
 // its rare words — SMART's lnc.ltc weighting.
 import type { EmbedOptions, Embedder } from '../contract.js'
-import { createTermOf, createTextPrep } from '../core/text-prep.js'
+import { createTermOf } from '../core/text-prep.js'
+import { WordTable } from '../core/word-table.js'
 import { fnv1a } from './local.js'
 
 const GRAM = 3
@@ -23,25 +24,32 @@ const GRAM_WEIGHT = 0.6
 const TERM_MARK = 0x01
 const GRAM_MARK = 0x03
 const SIGN_MARK = 0x05
-const MEMO_LIMIT = 1 << 18
 const PAD = '#'
 
 const step = (hash: number, byte: number): number => Math.imul(hash ^ byte, 0x01000193)
 
-/** A word's feature hashes: its stem's, then its trigrams'. */
+/** A word's features, resolved to buckets and signed base weights for this embedder's dimension. */
 interface WordFeatures {
-  hashes: Int32Array
-  gramWeight: number
+  word: string
+  buckets: Uint32Array
+  values: Float32Array
+  /** The text being embedded when this word was last counted, and its count and weight there. */
+  seenIn: number
+  count: number
+  weight: number
 }
 
 export class StemHashEmbedder implements Embedder {
   readonly id: string
   readonly dimension: number
-  private readonly words = createTextPrep({ tokenizer: 'unicode', stopWords: false, stem: false })
   private readonly termOf = createTermOf({ stem: true, stopWords: true })
   /** Word → its features, or null for a stop word. */
-  private readonly memo = new Map<string, WordFeatures | null>()
-  private readonly features = new FeatureCounts()
+  private readonly words = new WordTable<WordFeatures | null>((word) => {
+    const term = this.termOf(word)
+    return term === undefined ? null : this.wordFeatures(word, term)
+  })
+  private readonly distinct: WordFeatures[] = []
+  private texts = 0
 
   constructor(options: { dimension?: number } = {}) {
     this.dimension = options.dimension ?? 256
@@ -62,17 +70,25 @@ export class StemHashEmbedder implements Embedder {
 
   private embedInto(text: string, vector: Float32Array, termWeight: ((word: string) => number) | undefined): Float32Array {
     if (text === '') throw new RangeError('cannot embed an empty text')
-    const features = this.features
-    features.clear()
-    for (const word of this.words(text)) {
-      const found = this.featuresOf(word)
-      if (!found) continue
-      const weight = termWeight ? termWeight(word) : 1
-      const { hashes, gramWeight } = found
-      features.add(hashes[0]!, weight)
-      for (let i = 1; i < hashes.length; i++) features.add(hashes[i]!, weight * gramWeight)
+    // Counted on the memoised word objects themselves: no per-text map.
+    const current = ++this.texts
+    const distinct = this.distinct
+    distinct.length = 0
+    for (const features of this.words.valuesOf(text)) {
+      if (!features) continue
+      if (features.seenIn !== current) {
+        features.seenIn = current
+        features.count = 0
+        features.weight = termWeight ? termWeight(features.word) : 1
+        distinct.push(features)
+      }
+      features.count++
     }
-    features.scatter(vector)
+    for (let w = 0; w < distinct.length; w++) {
+      const { buckets, values, count, weight } = distinct[w]!
+      const scale = count === 1 ? weight : weight * (1 + Math.log(count))
+      for (let i = 0; i < buckets.length; i++) vector[buckets[i]!]! += scale * values[i]!
+    }
     let sum = 0
     for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!
     if (sum === 0) return vector
@@ -81,80 +97,20 @@ export class StemHashEmbedder implements Embedder {
     return vector
   }
 
-  private featuresOf(word: string): WordFeatures | null {
-    let found = this.memo.get(word)
-    if (found !== undefined) return found
-    const term = this.termOf(word)
-    found = term === undefined ? null : wordFeatures(word, term)
-    if (this.memo.size >= MEMO_LIMIT) this.memo.clear()
-    this.memo.set(word, found)
-    return found
-  }
-}
-
-function wordFeatures(word: string, term: string): WordFeatures {
-  // Code points, so that a trigram never splits a surrogate pair.
-  const chars = Array.from(PAD + word + PAD)
-  const grams = Math.max(1, chars.length - GRAM + 1)
-  const hashes = new Int32Array(1 + grams)
-  hashes[0] = step(fnv1a(term), TERM_MARK)
-  for (let g = 0; g < grams; g++) hashes[1 + g] = step(fnv1a(chars.slice(g, g + GRAM).join('')), GRAM_MARK)
-  return { hashes, gramWeight: GRAM_WEIGHT / Math.sqrt(grams) }
-}
-
-/** Per-feature occurrence counts and weight sums for one text; reused (open addressing on the hash). */
-class FeatureCounts {
-  private keys = new Int32Array(1024)
-  private counts = new Uint32Array(1024)
-  private weights = new Float64Array(1024)
-  /** Occupied slots, in first-seen order. */
-  private used: number[] = []
-
-  clear(): void {
-    for (const slot of this.used) this.counts[slot] = 0
-    this.used.length = 0
-  }
-
-  add(hash: number, weight: number): void {
-    if (this.used.length * 2 >= this.keys.length) this.grow()
-    const mask = this.keys.length - 1
-    let slot = (hash ^ (hash >>> 15)) & mask
-    while (this.counts[slot]! !== 0 && this.keys[slot] !== hash) slot = (slot + 1) & mask
-    if (this.counts[slot] === 0) {
-      this.keys[slot] = hash
-      this.weights[slot] = 0
-      this.used.push(slot)
-    }
-    this.counts[slot]!++
-    this.weights[slot]! += weight
-  }
-
-  /** Adds each feature's signed, sublinear value to its bucket. */
-  scatter(vector: Float32Array): void {
-    const dim = vector.length
-    for (const slot of this.used) {
-      const hash = this.keys[slot]!
-      const count = this.counts[slot]!
-      const value = (this.weights[slot]! / count) * (1 + Math.log(count))
-      vector[(hash >>> 0) % dim]! += step(hash, SIGN_MARK) < 0 ? -value : value
-    }
-  }
-
-  private grow(): void {
-    const { keys, counts, weights, used } = this
-    const size = keys.length * 2
-    this.keys = new Int32Array(size)
-    this.counts = new Uint32Array(size)
-    this.weights = new Float64Array(size)
-    this.used = []
-    for (const slot of used) {
-      const mask = size - 1
-      let at = (keys[slot]! ^ (keys[slot]! >>> 15)) & mask
-      while (this.counts[at] !== 0) at = (at + 1) & mask
-      this.keys[at] = keys[slot]!
-      this.counts[at] = counts[slot]!
-      this.weights[at] = weights[slot]!
-      this.used.push(at)
-    }
+  private wordFeatures(word: string, term: string): WordFeatures {
+    // Code points, so that a trigram never splits a surrogate pair.
+    const chars = Array.from(PAD + word + PAD)
+    const grams = Math.max(1, chars.length - GRAM + 1)
+    const hashes = [step(fnv1a(term), TERM_MARK)]
+    for (let g = 0; g < grams; g++) hashes.push(step(fnv1a(chars.slice(g, g + GRAM).join('')), GRAM_MARK))
+    const gramWeight = GRAM_WEIGHT / Math.sqrt(grams)
+    const buckets = new Uint32Array(hashes.length)
+    const values = new Float32Array(hashes.length)
+    hashes.forEach((hash, i) => {
+      buckets[i] = (hash >>> 0) % this.dimension
+      const weight = i === 0 ? 1 : gramWeight
+      values[i] = step(hash, SIGN_MARK) < 0 ? -weight : weight
+    })
+    return { word, buckets, values, seenIn: 0, count: 0, weight: 1 }
   }
 }
