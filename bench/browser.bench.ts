@@ -123,8 +123,16 @@ function webdriverioSubject(): Subject {
   }
 }
 
+/** The part of playwright-core used here (it lives in bench/peers, outside the project's type roots). */
+interface PlaywrightChromium {
+  launch(options: { executablePath: string; headless: boolean; args: string[] }): Promise<{
+    newPage(options: { viewport: { width: number; height: number } }): Promise<{ goto(url: string): Promise<unknown>; screenshot(): Promise<Buffer> }>
+    close(): Promise<void>
+  }>
+}
+
 async function playwrightSubject(): Promise<Subject> {
-  const { chromium } = (await import(join(PEERS, 'node_modules/playwright-core/index.mjs'))) as typeof import('playwright-core')
+  const { chromium } = (await import(join(PEERS, 'node_modules/playwright-core/index.mjs'))) as { chromium: PlaywrightChromium }
   return {
     key: 'playwright',
     name: 'playwright-core `chromium.launch()`',
