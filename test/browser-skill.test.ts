@@ -128,6 +128,11 @@ describe('browser skill with a real Chromium', { skip: unavailable }, () => {
     assert.match(await run.refused({ action: 'extract_text', selector: '#nothing-here' }), /no element matches #nothing-here/)
   })
 
+  test('a selector that matches nothing, or is not CSS, is a tool error', async () => {
+    assert.match(await run.refused({ action: 'click', selector: '#missing' }), /^no element matches #missing$/)
+    assert.match(await run.refused({ action: 'click', selector: 'div[' }), /^(browser click failed: .*invalid selector|no element matches div\[)/i)
+  })
+
   test('get_page_source returns the HTML', async () => {
     assert.match(await run.call({ action: 'get_page_source' }), /<h1>Headline<\/h1>/)
   })

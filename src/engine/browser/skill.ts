@@ -82,7 +82,9 @@ export function createBrowserSkill(config: ResolvedBrowser, options: BrowserSkil
       if (!validate(args)) throw new SkillError(`invalid arguments for browser ${action}: ${argumentProblems(validate, action)}`)
       if (context.signal.aborted) throw new SkillError('aborted before the browser action started')
 
-      const running = ACTIONS[action]({ session: () => session(context), config, lookup: options.lookup, context, args })
+      // Refusals from before this action (the browser's own background requests) are not this action's to report.
+      const opened = () => session(context).then((value) => { value.proxy.takeRefusals(); return value })
+      const running = ACTIONS[action]({ session: opened, config, lookup: options.lookup, context, args })
       try {
         return await withDeadline(running, timeoutMs, context.signal, `browser ${action}`)
       } catch (error) {
