@@ -1,7 +1,7 @@
 // `agentor sandbox check`, and what `agentor run` leaves behind with a sandbox: nothing after SIGINT,
 // and after SIGKILL a container the next agentor process removes. Real engine, built CLI.
 import assert from 'node:assert/strict'
-import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -94,6 +94,11 @@ describe('agentor run with a sandbox: cleanup (real Docker engine)', { skip: una
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stderr, /shell: sandbox container [0-9a-f]{12} verified: network, read-only-root, workspace, memory, pids, user/)
     assert.match(result.stderr, /65534 \/bin\/sh -c while :; do sleep 3600; done/)
+    const sessionId = /session (\S+)/.exec(result.stderr)![1]!
+    const events = readFileSync(join(dir, 'transcripts', `${sessionId}.jsonl`), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; event?: string; data?: { checks?: { name: string; passed: boolean }[] } })
+    const verified = events.filter((entry) => entry.type === 'skill_event' && entry.event === 'sandbox-verified')
+    assert.equal(verified.length, 1, 'the canary result is in the transcript, once')
+    assert.deepEqual(verified[0]!.data!.checks!.map((check) => check.passed), [true, true, true, true, true, true])
   })
 
   test('SIGINT during a sandboxed command: the run ends and its container is gone', async () => {
