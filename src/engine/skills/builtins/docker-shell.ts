@@ -1,5 +1,5 @@
 import type { DockerSandboxConfig } from '../../sandbox/container-spec.js'
-import { DockerSandbox } from '../../sandbox/docker-sandbox.js'
+import { DockerSandbox, type CommandOutcome } from '../../sandbox/docker-sandbox.js'
 import { AgentorError } from '../../errors.js'
 import type { Skill, SkillResult } from '../contract.js'
 import { SkillError } from '../contract.js'
@@ -27,6 +27,7 @@ export function createDockerShellSkill(name: 'shell' | 'docker_shell', config: D
       const command = args.command as string
       const requested = args.timeoutSeconds as number | undefined
       const timeoutSeconds = Math.min(requested ?? config.timeoutSeconds, config.timeoutSeconds)
+      // Redirection targets need no host-side check here, unlike the host shell: the container's mounts confine writes.
       checkShellPolicy(command, { allow: context.settings.shell.allow, deny: context.settings.shell.deny })
       if (context.signal.aborted) throw new SkillError('aborted before the command started')
 
@@ -34,7 +35,7 @@ export function createDockerShellSkill(name: 'shell' | 'docker_shell', config: D
         const value = new DockerSandbox({ config, workspace: context.workspace, sessionId: context.sessionId, report: (event) => context.record({ skill: name, ...event }) })
         return { value, close: () => value.close() }
       })
-      let outcome
+      let outcome: CommandOutcome
       try {
         outcome = await sandbox.run(command, timeoutSeconds * 1000, context.signal)
       } catch (error) {
@@ -46,7 +47,7 @@ export function createDockerShellSkill(name: 'shell' | 'docker_shell', config: D
   }
 }
 
-function statusLines(outcome: Awaited<ReturnType<DockerSandbox['run']>>, timeoutSeconds: number, config: DockerSandboxConfig): string[] {
+function statusLines(outcome: CommandOutcome, timeoutSeconds: number, config: DockerSandboxConfig): string[] {
   const lines: string[] = []
   const fresh = config.lifetime === 'run' ? '; the next command starts in a fresh container' : ''
   if (outcome.timedOut) lines.push(`timed out after ${timeoutSeconds}s; the command and its container were killed${fresh}`)
