@@ -53,7 +53,8 @@ async function pull(docker: Docker, image: string, onProgress: (progress: PullPr
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()), (event: PullEvent) => {
       if (event.error) return reject(new Error(event.error))
-      if (!event.id || !event.status) return
+      // `Pulling from <repo>` carries the tag as its id, not a layer.
+      if (!event.id || !event.status || event.status.startsWith('Pulling from')) return
       const layer = layers.get(event.id) ?? { done: false, current: 0, total: 0 }
       if (event.status === 'Pull complete' || event.status === 'Already exists') layer.done = true
       if (event.status === 'Downloading') {
