@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { after, before, describe, test } from 'node:test'
-import { createBrowserSkill } from '../src/engine/browser/skill.js'
+import type { BrowserSession } from '../src/engine/browser/session.js'
+import { BROWSER_RESOURCE, createBrowserSkill } from '../src/engine/browser/skill.js'
 import type { ResolvedBrowser } from '../src/engine/manifest/generated/manifest-types.js'
 import { SkillError, type Skill, type SkillContext, type SkillEvent } from '../src/engine/skills/contract.js'
 import { RunResources } from '../src/engine/skills/run-resources.js'
@@ -45,7 +46,7 @@ function startRun(skill: Skill) {
     await resources.closeAll()
     rmSync(workspace, { recursive: true, force: true })
   }
-  return { workspace, events, call, refused, end }
+  return { workspace, resources, events, call, refused, end }
 }
 
 function driverChildren(): number[] {
@@ -208,7 +209,7 @@ describe('browser skill with a real Chromium', { skip: unavailable }, () => {
     // The script's fetch may come after the page load: the next action reports what was blocked since.
     await new Promise((resolve) => setTimeout(resolve, 300))
     const noted = result + (await run.call({ action: 'back' }))
-    assert.match(noted, /the SSRF guard blocked \d+ requests?: http:\/\/127\.0\.0\.2:\d+\/\S+ \(host '127\.0\.0\.2' is not in browser\.allowedDomains\)/)
+    assert.match(noted, /the SSRF guard blocked \d+ requests?: .*http:\/\/127\.0\.0\.2:\d+\/\S+ \(host '127\.0\.0\.2' is not in browser\.allowedDomains\)/)
     assert.equal(blocked.hits.length, before, `the blocked server was hit: ${blocked.hits.slice(before).join(', ')}`)
   })
 
@@ -233,9 +234,13 @@ describe('browser skill with a real Chromium', { skip: unavailable }, () => {
     assert.ok(driver !== undefined)
     const browserProcesses = liveDescendants(driver)
     assert.ok(browserProcesses.length > 0, 'chromium runs under the driver')
+    const session = await run.resources.acquire<BrowserSession>(BROWSER_RESOURCE, () => Promise.reject(new Error('no session')))
+    const profile = (session.browser.capabilities as { chrome?: { userDataDir?: string } }).chrome?.userDataDir
+    assert.ok(profile !== undefined && existsSync(profile), 'a temporary profile')
     await run.end()
     assert.deepEqual(driverChildren(), [])
     assert.deepEqual([driver, ...browserProcesses].filter(isAlive), [])
+    assert.equal(existsSync(profile), false, 'the profile is deleted')
     assert.match(await run.refused({ action: 'get_page_source' }).catch((error: Error) => error.message), /run has ended/)
   })
 })

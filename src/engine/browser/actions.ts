@@ -225,7 +225,7 @@ function sameOrigin(a: string, b: string): boolean {
 /** Requests the guard refused while the action ran (subresources, frames, scripts' fetches), so the model knows. */
 function blockedNote(refusals: Refusal[]): string {
   if (refusals.length === 0) return ''
-  const shown = [...new Map(refusals.map((refusal) => [new URL(refusal.url).origin, refusal])).values()].slice(0, 3)
+  const shown = [...new Map(refusals.map((refusal) => [new URL(refusal.url).origin, refusal])).values()].slice(0, 5)
   const list = shown.map((refusal) => `${refusal.url} (${refusal.reason})`).join('; ')
   return `\n[the SSRF guard blocked ${refusals.length} request${refusals.length === 1 ? '' : 's'}: ${list}]`
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
 import { SkillError } from '../skills/contract.js'
 
 export interface DriverProcess {
@@ -91,4 +92,32 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   // Browser processes that outlived the driver (or ignored SIGTERM) go too.
   signalGroup(child, 'SIGKILL')
   if (gaveUp) await exited
+  await groupGone(child.pid)
+}
+
+/**
+ * Resolves once no process of group `pgid` is left running (zombies, which hold nothing, do not count), so a
+ * closed session means gone processes. Linux only (/proc); elsewhere it resolves at once.
+ */
+async function groupGone(pgid: number): Promise<void> {
+  const deadline = Date.now() + STOP_GRACE_MS
+  while (Date.now() < deadline && (await liveGroupMembers(pgid)) > 0) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
+async function liveGroupMembers(pgid: number): Promise<number> {
+  let entries: string[]
+  try {
+    entries = await readdir('/proc')
+  } catch {
+    return 0
+  }
+  let live = 0
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')
+    // Fields after the parenthesised command: state, ppid, pgrp, …
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(group) === pgid && state !== 'Z' && state !== 'X') live++
+  }
+  return live
 }

@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import type { Browser } from 'webdriverio'
 import type { ResolvedBrowser } from '../manifest/generated/manifest-types.js'
 import { SkillError } from '../skills/contract.js'
@@ -41,8 +39,9 @@ export async function openBrowserSession(config: ResolvedBrowser, lookup?: HostL
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined)
   }
   try {
-    const userDataDir = await mkdtemp(join(tmpdir(), 'agentor-browser-'))
-    cleanups.push(() => rm(userDataDir, { recursive: true, force: true, maxRetries: 3 }))
+    // Registered first so it runs last, once the browser has exited.
+    let profileDir: string | undefined
+    cleanups.push(async () => { if (profileDir) await rm(profileDir, { recursive: true, force: true, maxRetries: 3 }) })
     const proxy = await startFilteringProxy({ allowHosts: allowHostsFor(config), lookup, timeoutMs })
     cleanups.push(() => proxy.close())
 
@@ -67,12 +66,13 @@ export async function openBrowserSession(config: ResolvedBrowser, lookup?: HostL
         logLevel: 'silent',
         connectionRetryTimeout: timeoutMs,
         connectionRetryCount: 0,
-        capabilities: browserCapabilities({ config, proxyPort: proxy.port, userDataDir }),
+        capabilities: browserCapabilities({ config, proxyPort: proxy.port }),
       })
     } catch (error) {
       throw new SkillError(`the browser did not start (${config.browserName}, browser.binary ${config.binary || '(driver default)'}): ${firstLine(error)}`)
     }
     cleanups.push(() => browser.deleteSession().then(() => undefined))
+    profileDir = driver ? temporaryProfile(browser, config) : undefined
     await browser.setTimeout({ pageLoad: timeoutMs, script: timeoutMs, implicit: 0 })
     await fitViewport(browser, config)
 
@@ -82,6 +82,12 @@ export async function openBrowserSession(config: ResolvedBrowser, lookup?: HostL
     await closeAll()
     throw error instanceof SkillError ? error : new SkillError(`the browser did not start: ${firstLine(error)}`)
   }
+}
+
+/** The profile chromedriver made for the session, which it leaves behind; not one the manifest chose with `--user-data-dir`. */
+function temporaryProfile(browser: Browser, config: ResolvedBrowser): string | undefined {
+  if (config.args.some((arg) => arg.startsWith('--user-data-dir'))) return undefined
+  return (browser.capabilities as { chrome?: { userDataDir?: string } }).chrome?.userDataDir
 }
 
 function webdriverEndpoint(text: string): URL {
