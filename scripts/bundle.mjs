@@ -16,8 +16,8 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   // The SDKs and the HTTP client load lazily, by the commands that use them; dockerode (through ssh2)
-  // needs native addons a bundle cannot hold.
-  external: ['openai', '@anthropic-ai/sdk', 'undici', 'cron', 'dockerode'],
+  // needs native addons a bundle cannot hold; webdriverio (1.8 MB bundled) only loads for a browser.
+  external: ['openai', '@anthropic-ai/sdk', 'undici', 'cron', 'dockerode', 'webdriverio'],
   // CommonJS dependencies inside an ES module bundle still call require().
   banner: { js: "import { createRequire as __agentorRequire } from 'node:module'; const require = __agentorRequire(import.meta.url);" },
   logLevel: 'warning',
