@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
 import { ensureWasm } from '../scripts/build-wasm.mjs'
 import { AgentorError } from '../src/engine/errors.js'
-import type { EmbedOptions, Embedder, MemoryHit, NewDocument } from '../src/engine/memory/contract.js'
+import type { EmbedOptions, Embedder, MemoryHit, NativeIndexFile, NewDocument } from '../src/engine/memory/contract.js'
 import { loadRankingCore } from '../src/engine/memory/core/ranking-core.js'
 import { createEmbedder } from '../src/engine/memory/embedders/create.js'
 import { MemoryStore } from '../src/engine/memory/store.js'
@@ -428,6 +428,21 @@ describe('vector indexes', () => {
       assert.notDeepEqual(later, before)
       assert.equal((await vectorOnly(reopened, 'tulips roses garden'))[0], 'after')
       await reopened.close()
+    })
+
+    test('HNSW32,Flat holds centred vectors: with efSearch covering the collection, the hits and scores of the exact scan', async () => {
+      const hnsw = await MemoryStore.open(tempDir(), memoryConfig({ vector: { index: 'faiss', factory: 'HNSW32,Flat', efSearch: 1000 } }))
+      const wasm = await MemoryStore.open(tempDir(), memoryConfig())
+      try {
+        for (const store of [hnsw, wasm]) await store.add(corpus(700, 14))
+        const saved = (hnsw as unknown as { vectors: { save(file: string): NativeIndexFile } }).vectors.save(join(tempDir(), 'probe.faiss'))
+        assert.equal(saved.centre?.length, 256, 'the centre is saved with the index')
+        assert.ok(Math.hypot(...saved.centre!) > 0.1)
+        assertSameHits(await snapshotResults(hnsw), await snapshotResults(wasm))
+      } finally {
+        await hnsw.close()
+        await wasm.close()
+      }
     })
 
     test('IVF: exact scan until there is enough to train, then nprobe applies', async () => {

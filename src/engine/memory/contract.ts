@@ -67,6 +67,8 @@ export interface NativeIndexFile {
   ntotal: number
   /** Keys still inside the index but deleted (indexes that cannot remove). */
   tombstones: number[]
+  /** The vector subtracted from every row before it entered the index (HNSW; see faiss-index.ts). */
+  centre?: number[]
 }
 
 /** Nearest neighbours by inner product over L2-normalised vectors (= cosine similarity). */

@@ -9,6 +9,14 @@
 // Training: an IVF index needs ≥ 39 × nlist vectors to train well; until the store holds that
 // many, vectors wait untrained and searches scan the stored vectors exactly. Training is retried
 // at each doubling if FAISS refuses.
+// Centring (HNSW): the local embedder's vectors share a large common component (frequent words
+// and trigrams: on the generated 100k corpus the mean vector's squared norm is 0.47, i.e. any two
+// documents have cosine ≈ 0.47), which leaves HNSW's graph little to tell neighbours apart by: it
+// builds slowly and navigates badly. The index therefore holds d − c, c = the mean of the first
+// MIN_TRAIN_POINTS vectors (kept with the index file). For a query q, q·(d − c) = q·d − q·c: the
+// ranking is unchanged, and q·c is added back to the scores. Until then, searches scan exactly.
+// Measured on 10k generated documents: 1,213 instead of 317 adds/s, recall@10 0.978 instead of
+// 0.867 at efSearch 128.
 // Filters (a session's view): a selective filter (≤ 4096 keys or ≤ 1/8 of the index) is served by
 // an exact scan of just those stored vectors; otherwise FAISS is asked for proportionally more
 // results, doubling until enough pass the filter or the whole index has been returned.
@@ -40,11 +48,14 @@ export class FaissVectorIndex implements VectorIndex {
   private readonly pending = new Set<number>()
   private trainAt: number
   private canRemove = true
+  private readonly centring: boolean
+  private centre: Float32Array | undefined
 
   private constructor(private readonly options: FaissIndexOptions, index?: FaissIndex) {
     this.description = `faiss ${wrappedFactory(options.factory)}`
     this.index = index ?? this.fresh()
     this.applySearchParameters()
+    this.centring = /HNSW/.test(options.factory)
     const nlist = /IVF(\d+)/.exec(options.factory)?.[1]
     this.trainAt = Math.max(MIN_TRAIN_POINTS, nlist ? TRAIN_POINTS_PER_LIST * Number(nlist) : 0)
   }
@@ -63,6 +74,8 @@ export class FaissVectorIndex implements VectorIndex {
     const live = new Set(keys)
     if (index.getDimension() !== options.dimension || index.ntotal() !== saved.ntotal || saved.ntotal !== live.size + saved.tombstones.length || !index.isTrained()) return undefined
     const restored = new FaissVectorIndex(options, index)
+    if (restored.centring !== (saved.centre !== undefined) || (saved.centre && saved.centre.length !== options.dimension)) return undefined
+    if (saved.centre) restored.centre = Float32Array.from(saved.centre)
     for (const key of live) restored.live.add(key)
     for (const key of saved.tombstones) restored.tombstones.add(key)
     if (saved.tombstones.length > 0) restored.canRemove = false
@@ -77,8 +90,8 @@ export class FaissVectorIndex implements VectorIndex {
     const existing = keys.filter((key) => this.live.has(key))
     if (existing.length > 0) this.remove(existing)
     for (const key of keys) this.live.add(key)
-    if (this.index.isTrained()) {
-      this.index.addWithIds(vectors, Float64Array.from(keys))
+    if (this.ready()) {
+      this.index.addWithIds(this.centred(vectors), Float64Array.from(keys))
       return
     }
     for (const key of keys) this.pending.add(key)
@@ -109,13 +122,14 @@ export class FaissVectorIndex implements VectorIndex {
     const ntotal = this.index.ntotal()
     const share = filter ? Math.min(1, filter.size / this.live.size) : 1
     let ask = Math.min(ntotal, Math.ceil((k * 1.5) / Math.max(share, 1e-9)) + this.tombstones.size)
+    const shift = this.centre ? dot(query, this.centre) : 0
     for (;;) {
       const { distances, labels } = this.index.search(query, ask)
       const hits: ScoredKey[] = []
       for (let i = 0; i < labels.length && hits.length < k; i++) {
         const key = labels[i]!
         if (key < 0 || this.tombstones.has(key) || (filter && !filter.has(key))) continue
-        hits.push({ key, score: distances[i]! })
+        hits.push({ key, score: distances[i]! + shift })
       }
       if (hits.length >= k || ask >= ntotal) return hits
       ask = Math.min(ntotal, ask * 2)
@@ -126,7 +140,7 @@ export class FaissVectorIndex implements VectorIndex {
     // Untrained vectors exist only in the store, not in the index file.
     if (this.pending.size > 0) return undefined
     this.index.write(file)
-    return { file, description: this.description, ntotal: this.index.ntotal(), tombstones: [...this.tombstones] }
+    return { file, description: this.description, ntotal: this.index.ntotal(), tombstones: [...this.tombstones], ...(this.centre ? { centre: Array.from(this.centre) } : {}) }
   }
 
   private fresh(): FaissIndex {
@@ -146,16 +160,32 @@ export class FaissVectorIndex implements VectorIndex {
     return rows
   }
 
+  /** Trained (IVF) and centred (HNSW): vectors go into the index, not to `pending`. */
+  private ready(): boolean {
+    return this.index.isTrained() && (!this.centring || this.centre !== undefined)
+  }
+
+  /** The rows minus the centre (a copy), or the rows themselves when not centring. */
+  private centred(rows: Float32Array): Float32Array {
+    const centre = this.centre
+    if (!centre) return rows
+    const out = new Float32Array(rows.length)
+    for (let i = 0; i < rows.length; i++) out[i] = rows[i]! - centre[i % centre.length]!
+    return out
+  }
+
   private train(): void {
     const keys = [...this.pending]
     const rows = this.gather(keys)
+    if (this.centring) this.centre ??= mean(rows, this.options.dimension)
+    const input = this.centred(rows)
     try {
-      this.index.train(rows)
+      if (!this.index.isTrained()) this.index.train(input)
     } catch {
       this.trainAt = keys.length * 2
       return
     }
-    this.index.addWithIds(rows, Float64Array.from(keys))
+    this.index.addWithIds(input, Float64Array.from(keys))
     this.pending.clear()
   }
 
@@ -165,8 +195,8 @@ export class FaissVectorIndex implements VectorIndex {
     this.tombstones.clear()
     this.pending.clear()
     const keys = [...this.live]
-    if (this.index.isTrained()) {
-      this.index.addWithIds(this.gather(keys), Float64Array.from(keys))
+    if (this.ready()) {
+      this.index.addWithIds(this.centred(this.gather(keys)), Float64Array.from(keys))
       return
     }
     for (const key of keys) this.pending.add(key)
@@ -177,13 +207,22 @@ export class FaissVectorIndex implements VectorIndex {
     const hits: ScoredKey[] = []
     for (const key of keys) {
       if (!this.live.has(key)) continue
-      const vector = this.options.vectorOf(key)!
-      let dot = 0
-      for (let i = 0; i < vector.length; i++) dot += vector[i]! * query[i]!
-      hits.push({ key, score: dot })
+      hits.push({ key, score: dot(this.options.vectorOf(key)!, query) })
     }
     return hits.sort((a, b) => b.score - a.score || a.key - b.key).slice(0, k)
   }
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!
+  return sum
+}
+
+function mean(rows: Float32Array, dimension: number): Float32Array {
+  const sums = new Float64Array(dimension)
+  for (let i = 0; i < rows.length; i++) sums[i % dimension]! += rows[i]!
+  return Float32Array.from(sums, (sum) => (sum * dimension) / rows.length)
 }
 
 /** The factory string with an ID map in front, so that labels are the store's keys. */
