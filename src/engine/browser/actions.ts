@@ -222,8 +222,15 @@ function sameOrigin(a: string, b: string): boolean {
   }
 }
 
+/**
+ * Chromium's own background services, which it calls whatever the page (account and update checks the switches in
+ * capabilities.ts do not stop). Still refused when not allowed, but not reported as the page's requests.
+ */
+const BROWSER_SERVICE_HOSTS = new Set(['accounts.google.com', 'clients2.google.com', 'update.googleapis.com', 'content-autofill.googleapis.com'])
+
 /** Requests the guard refused while the action ran (subresources, frames, scripts' fetches), so the model knows. */
-function blockedNote(refusals: Refusal[]): string {
+function blockedNote(all: Refusal[]): string {
+  const refusals = all.filter((refusal) => !BROWSER_SERVICE_HOSTS.has(new URL(refusal.url).hostname))
   if (refusals.length === 0) return ''
   const shown = [...new Map(refusals.map((refusal) => [new URL(refusal.url).origin, refusal])).values()].slice(0, 5)
   const list = shown.map((refusal) => `${refusal.url} (${refusal.reason})`).join('; ')

@@ -15,7 +15,7 @@ const CHROMIUM_ARGS = [
   '--disable-default-apps',
   '--disable-domain-reliability',
   '--disable-client-side-phishing-detection',
-  '--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter,Translate,CertificateTransparencyComponentUpdater',
+  '--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter,Translate,CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying',
   '--no-first-run',
   '--no-default-browser-check',
   '--no-pings',
