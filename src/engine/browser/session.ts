@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
+import { isIP } from 'node:net'
 import type { Browser } from 'webdriverio'
 import type { ResolvedBrowser } from '../manifest/generated/manifest-types.js'
 import { SkillError } from '../skills/contract.js'
@@ -21,7 +22,7 @@ export function allowHostsFor(config: ResolvedBrowser): string[] | undefined {
   if (config.allowedDomains.length === 0) return undefined
   return config.allowedDomains.flatMap((domain) => {
     const bare = domain.trim().replace(/^\.+/, '')
-    return [bare, `.${bare}`]
+    return isIP(bare.replace(/^\[(.*)\]$/, '$1')) ? [bare] : [bare, `.${bare}`]
   })
 }
 
