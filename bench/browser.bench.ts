@@ -54,6 +54,21 @@ function assertPng(png: Buffer, who: string): void {
   }
 }
 
+/** Takes the screenshot (checked), then closes, whatever happened: the timing of a peer's session since `start`. */
+async function timeToScreenshot(who: string, start: number, screenshot: () => Promise<Buffer>, close: () => Promise<void>): Promise<Timing> {
+  let firstShotMs: number
+  try {
+    const png = await screenshot()
+    firstShotMs = performance.now() - start
+    assertPng(png, who)
+  } catch (error) {
+    await close().catch(() => undefined)
+    throw error
+  }
+  await close()
+  return { firstShotMs, totalMs: performance.now() - start }
+}
+
 function agentorSubject(): Subject {
   const config = {
     webdriverUrl: '', driverPath: CHROMEDRIVER, binary: CHROMIUM, browserName: 'chrome', headless: true, allowedDomains: ['127.0.0.1'],
@@ -104,21 +119,14 @@ function webdriverioSubject(): Subject {
           'wdio:chromedriverOptions': { binary: CHROMEDRIVER },
         },
       })
-      try {
+      return timeToScreenshot('webdriverio', start, async () => {
         // --window-size sizes the window, not the page; fit it as agentor does, so both screenshots are 1280×800.
         const [innerWidth, innerHeight] = await browser.execute(() => [window.innerWidth, window.innerHeight] as const)
         const outer = await browser.getWindowSize()
         await browser.setWindowSize(WIDTH + outer.width - innerWidth, HEIGHT + outer.height - innerHeight)
         await browser.url(pageUrl)
-        const png = Buffer.from(await browser.takeScreenshot(), 'base64')
-        const firstShotMs = performance.now() - start
-        assertPng(png, 'webdriverio')
-        await browser.deleteSession()
-        return { firstShotMs, totalMs: performance.now() - start }
-      } catch (error) {
-        await browser.deleteSession().catch(() => undefined)
-        throw error
-      }
+        return Buffer.from(await browser.takeScreenshot(), 'base64')
+      }, () => browser.deleteSession())
     },
   }
 }
@@ -141,18 +149,11 @@ async function playwrightSubject(): Promise<Subject> {
     async session(pageUrl) {
       const start = performance.now()
       const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: SHARED_ARGS.filter((arg) => arg !== '--headless=new') })
-      try {
+      return timeToScreenshot('playwright-core', start, async () => {
         const page = await browser.newPage({ viewport: { width: WIDTH, height: HEIGHT } })
         await page.goto(pageUrl)
-        const png = await page.screenshot()
-        const firstShotMs = performance.now() - start
-        assertPng(png, 'playwright-core')
-        await browser.close()
-        return { firstShotMs, totalMs: performance.now() - start }
-      } catch (error) {
-        await browser.close().catch(() => undefined)
-        throw error
-      }
+        return page.screenshot()
+      }, () => browser.close())
     },
   }
 }
