@@ -2,6 +2,7 @@
 // second server on 127.0.0.2 standing for an address the SSRF guard must keep the browser away from.
 // Skipped with the reason when Chromium is not installed, except under CI, where it must be.
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +13,7 @@ import { BROWSER_RESOURCE, createBrowserSkill } from '../src/engine/browser/skil
 import type { ResolvedBrowser } from '../src/engine/manifest/generated/manifest-types.js'
 import { SkillError, type Skill, type SkillContext, type SkillEvent } from '../src/engine/skills/contract.js'
 import { RunResources } from '../src/engine/skills/run-resources.js'
-import { browserUnavailable, CHROMEDRIVER, isAlive, liveChildren, liveDescendants, serve, type TestSite } from './support/browser.js'
+import { aliveAfter, browserUnavailable, CHROMEDRIVER, isAlive, liveChildren, liveDescendants, serve, type TestSite } from './support/browser.js'
 import { resolvedManifest } from './support/schema-defaults.js'
 import { skillContext } from './support/skill-context.js'
 
@@ -276,6 +277,40 @@ describe('browser start failures', { skip: unavailable }, () => {
       assert.deepEqual(driverChildren(), [])
     } finally {
       await run.end()
+    }
+  })
+})
+
+describe('a WebDriver server the user runs (browser.webdriverUrl)', { skip: unavailable }, () => {
+  test('the session goes through the same guard, and closing it leaves the server running but no browser', async () => {
+    const server = spawn(CHROMEDRIVER, ['--port=0'], { stdio: ['ignore', 'pipe', 'ignore'] })
+    const site = await serve('127.0.0.1', { '/': '<!doctype html><title>Remote</title><p>via webdriverUrl</p>' })
+    try {
+      const port = await new Promise<string>((resolve) => {
+        let output = ''
+        server.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString()
+          const match = /successfully on port (\d+)/.exec(output)
+          if (match) resolve(match[1]!)
+        })
+      })
+      const run = startRun(createBrowserSkill(browserConfig({ webdriverUrl: `http://127.0.0.1:${port}` })))
+      try {
+        assert.match(await run.call({ action: 'navigate', url: `${site.origin}/` }), /^Navigated to .*\ntitle: Remote/)
+        assert.match(await run.refused({ action: 'navigate', url: `${site.origin}/`.replace('127.0.0.1', '127.0.0.2') }), /not in browser\.allowedDomains/)
+        assert.equal(run.events[0]?.data?.driverPid, undefined, 'agentor started no driver')
+        const browsers = liveDescendants(server.pid!)
+        assert.ok(browsers.length > 0)
+        await run.end()
+        // The user's driver, not agentor, waits for its browser to exit: allow it a moment.
+        assert.deepEqual(await aliveAfter(browsers, 5000), [], 'the session and its browser are closed')
+        assert.ok(isAlive(server.pid!), "the user's WebDriver server keeps running")
+      } finally {
+        await run.end()
+      }
+    } finally {
+      server.kill('SIGKILL')
+      await site.close()
     }
   })
 })

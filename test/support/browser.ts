@@ -88,3 +88,10 @@ export function isAlive(pid: number): boolean {
     return false
   }
 }
+
+/** The processes of `pids` still alive after waiting up to `ms` for them to exit. */
+export async function aliveAfter(pids: readonly number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  return pids.filter(isAlive)
+}

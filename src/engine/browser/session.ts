@@ -70,7 +70,8 @@ export async function openBrowserSession(config: ResolvedBrowser, lookup?: HostL
         capabilities: browserCapabilities({ config, proxyPort: proxy.port }),
       })
     } catch (error) {
-      throw new SkillError(`the browser did not start (${config.browserName}, browser.binary ${config.binary || '(driver default)'}): ${firstLine(error)}`)
+      const where = config.webdriverUrl ? `the WebDriver server at ${config.webdriverUrl} (browser.webdriverUrl)` : `browser.binary ${config.binary || '(driver default)'}`
+      throw new SkillError(`the browser did not start (${config.browserName}, ${where}): ${firstLine(error)}`)
     }
     cleanups.push(() => browser.deleteSession().then(() => undefined))
     profileDir = driver ? temporaryProfile(browser, config) : undefined
