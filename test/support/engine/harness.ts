@@ -72,6 +72,8 @@ export interface AgentSpec {
   plugins?: Json[]
   skillSettings?: Json
   workspace?: string
+  sandbox?: Json
+  browser?: Json
 }
 
 /** The manifest as YAML text, `agentor: 1` first. */
@@ -84,6 +86,8 @@ export function manifestText(spec: AgentSpec): string {
     model: { ...spec.model, ...(spec.fallbacks?.length ? { fallbacks: spec.fallbacks } : {}) },
     skills: spec.skills ?? [],
     ...(spec.skillSettings ? { skillSettings: spec.skillSettings } : {}),
+    ...(spec.sandbox ? { sandbox: spec.sandbox } : {}),
+    ...(spec.browser ? { browser: spec.browser } : {}),
     ...(spec.limits ? { limits: spec.limits } : {}),
     ...(spec.plugins ? { plugins: spec.plugins } : {}),
     transcripts: { dir: `./${TRANSCRIPT_DIR}` },
