@@ -152,6 +152,20 @@ describe('native FAISS addon (faiss-node, patched)', { skip: unavailable }, () =
       wrapped.setSearchParameter('efSearch', 64) // reaches the HNSW inside the IDMap
     })
 
+    test('efConstruction reaches the HNSW inside an IDMap2 wrapper: a poorer graph when lower', (t) => {
+      const recall = (efConstruction: number): number => {
+        const index = faiss.Index.fromFactory(d, 'IDMap2,HNSW32,Flat')
+        index.setSearchParameter('efConstruction', efConstruction)
+        index.addWithIds(x, Float64Array.from({ length: x.length / d }, (_, i) => i))
+        index.setSearchParameter('efSearch', 16)
+        return recallAtK(groundTruth(), index.search(q, k).labels, nq, k)
+      }
+      const low = recall(2)
+      const high = recall(80)
+      t.diagnostic(`recall@10 at efSearch 16: efConstruction 2 → ${low}, 80 → ${high}`)
+      assert.ok(high > low, `efConstruction 80 (${high}) should beat efConstruction 2 (${low})`)
+    })
+
     test('nprobe on IVF64,Flat', (t) => {
       const ivf = faiss.Index.fromFactory(d, 'IVF64,Flat')
       assert.equal(ivf.isTrained(), false)

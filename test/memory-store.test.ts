@@ -363,7 +363,7 @@ describe('vector indexes', () => {
     const keys = Array.from({ length: n }, (_, i) => 10 * i + 7)
     const vectorOf = (key: number): Float32Array => rows.subarray(((key - 7) / 10) * dim, ((key - 7) / 10 + 1) * dim)
     const wasm = new WasmVectorIndex((await loadRankingCore<number>({ dim })).vectors)
-    const flat = FaissVectorIndex.create({ faiss: faiss.faiss!, dimension: dim, factory: 'Flat', efSearch: 16, nprobe: 1, vectorOf })
+    const flat = FaissVectorIndex.create({ faiss: faiss.faiss!, dimension: dim, factory: 'Flat', efSearch: 16, efConstruction: 40, nprobe: 1, vectorOf })
     for (const index of [wasm, flat]) {
       index.add(keys, rows)
       index.remove([17, 27, 1007])

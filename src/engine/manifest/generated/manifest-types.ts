@@ -417,6 +417,10 @@ export interface Memory {
      */
     efSearch?: number;
     /**
+     * HNSW build breadth (FAISS's default 40): lower builds faster and needs a higher `efSearch` for the same recall.
+     */
+    efConstruction?: number;
+    /**
      * IVF lists probed per query: higher is slower and more accurate.
      */
     nprobe?: number;
@@ -1171,6 +1175,10 @@ export interface ResolvedMemory {
      * HNSW search breadth: higher is slower and more accurate.
      */
     efSearch: number;
+    /**
+     * HNSW build breadth (FAISS's default 40): lower builds faster and needs a higher `efSearch` for the same recall.
+     */
+    efConstruction: number;
     /**
      * IVF lists probed per query: higher is slower and more accurate.
      */

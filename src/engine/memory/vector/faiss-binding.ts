@@ -59,7 +59,7 @@ export interface FaissIndex {
   search(x: Float32Array, k: number): FaissTypedSearchResult
   search(x: readonly number[], k: number): FaissArraySearchResult
   /**
-   * faiss::ParameterSpace().set_index_parameter: 'efSearch' (HNSW), 'nprobe' (IVF), …; works
+   * faiss::ParameterSpace().set_index_parameter: 'efSearch', 'efConstruction' (HNSW), 'nprobe' (IVF), …; works
    * through IDMap wrappers. Throws when the index has no such parameter.
    */
   setSearchParameter(name: string, value: number): void

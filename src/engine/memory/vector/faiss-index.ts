@@ -29,6 +29,8 @@ export interface FaissIndexOptions {
   /** The manifest's `vector.factory`, e.g. `Flat`, `HNSW32,Flat`, `IVF1024,Flat`. */
   factory: string
   efSearch: number
+  /** HNSW only; applies to vectors added from then on. */
+  efConstruction: number
   nprobe: number
   /** A key's stored vector: for exact scans, training and rebuilds. */
   vectorOf(key: number): Float32Array | undefined
@@ -149,7 +151,10 @@ export class FaissVectorIndex implements VectorIndex {
   }
 
   private applySearchParameters(): void {
-    if (/HNSW/.test(this.options.factory)) this.index.setSearchParameter('efSearch', this.options.efSearch)
+    if (/HNSW/.test(this.options.factory)) {
+      this.index.setSearchParameter('efSearch', this.options.efSearch)
+      this.index.setSearchParameter('efConstruction', this.options.efConstruction)
+    }
     if (/IVF/.test(this.options.factory)) this.index.setSearchParameter('nprobe', this.options.nprobe)
   }
 
