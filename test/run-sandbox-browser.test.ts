@@ -29,7 +29,7 @@ function lastToolResult(request: RecordedRequest): string {
   for (const message of [...messages].reverse()) {
     if (message.role === 'tool') return String(message.content)
     if (message.role === 'user' && Array.isArray(message.content)) {
-      const result = (message.content as { type: string; content: unknown }[]).findLast((block) => block.type === 'tool_result')
+      const result = [...(message.content as { type: string; content: unknown }[])].reverse().find((block) => block.type === 'tool_result')
       if (result) return typeof result.content === 'string' ? result.content : (result.content as { text: string }[]).map((block) => block.text).join('')
     }
   }
