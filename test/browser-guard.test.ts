@@ -104,6 +104,25 @@ describe('the filtering proxy', () => {
     assert.deepEqual(target.hits, [])
   })
 
+  test('with loopback admitted, the WebDriver port and the proxy itself stay refused (a page must not drive its own browser)', async () => {
+    const loopback = await startFilteringProxy({ allowHosts: ['127.0.0.1'], lookup, timeoutMs: 5000 })
+    const driver = await serve('127.0.0.1', { '/session': 'a WebDriver server' })
+    const other = await serve('127.0.0.1', { '/page': 'a local page' })
+    try {
+      loopback.protectLocalPort(Number(new URL(driver.origin).port))
+      assert.equal((await viaProxy(loopback, `${other.origin}/page`)).status, 200, 'other local ports stay admitted')
+      const refused = await viaProxy(loopback, `${driver.origin}/session`)
+      assert.equal(refused.status, 403)
+      assert.match(refused.body, /agentor's own browser control endpoint/)
+      assert.equal(await connectVia(loopback, `127.0.0.1:${new URL(driver.origin).port}`), 'HTTP/1.1 403 Forbidden')
+      assert.equal((await viaProxy(loopback, `http://127.0.0.1:${loopback.port}/`)).status, 403)
+      assert.deepEqual(driver.hits, [])
+    } finally {
+      await loopback.close()
+      await Promise.all([driver.close(), other.close()])
+    }
+  })
+
   test('a request that is not for a proxy (origin-form) is refused', async () => {
     const answer = await viaProxy(open, '/hello')
     assert.equal(answer.status, 400)

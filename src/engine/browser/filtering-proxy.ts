@@ -22,6 +22,11 @@ export interface FilteringProxy {
   port: number
   /** The refusals since the last call, oldest first. */
   takeRefusals(): Refusal[]
+  /**
+   * Refuses `port` on this machine whatever the allowlist says: admitting 127.0.0.1 must not let a page reach
+   * the WebDriver server driving its own browser (which can start programs) or the proxy itself.
+   */
+  protectLocalPort(port: number): void
   close(): Promise<void>
 }
 
@@ -42,8 +47,15 @@ export async function startFilteringProxy(options: FilteringProxyOptions): Promi
   const refuse = (url: string, reason: string): void => {
     if (refusals.length < MAX_REFUSALS) refusals.push({ url, reason })
   }
-  const check = (url: string): Promise<CheckedUrl> =>
-    checkUrl(url, { allowHosts: options.allowHosts, allowHostsKey: 'browser.allowedDomains', lookup: options.lookup })
+  const protectedPorts = new Set<number>()
+  const check = async (url: string): Promise<CheckedUrl> => {
+    const checked = await checkUrl(url, { allowHosts: options.allowHosts, allowHostsKey: 'browser.allowedDomains', lookup: options.lookup })
+    const port = Number(checked.url.port || (checked.url.protocol === 'https:' ? 443 : 80))
+    if (protectedPorts.has(port) && checked.addresses.some((entry) => isThisMachine(entry.address))) {
+      throw new Error(`port ${port} on this machine is agentor's own browser control endpoint`)
+    }
+    return checked
+  }
 
   const server = createServer((incoming, outgoing) => {
     forward(incoming, outgoing, check, refuse, options.timeoutMs)
@@ -61,9 +73,12 @@ export async function startFilteringProxy(options: FilteringProxyOptions): Promi
     server.once('error', reject)
     server.listen(0, '127.0.0.1', () => resolve())
   })
+  const port = (server.address() as AddressInfo).port
+  protectedPorts.add(port)
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     takeRefusals: () => refusals.splice(0),
+    protectLocalPort: (localPort) => { protectedPorts.add(localPort) },
     close: async () => {
       for (const socket of sockets) socket.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -73,6 +88,12 @@ export async function startFilteringProxy(options: FilteringProxyOptions): Promi
 
 type Check = (url: string) => Promise<CheckedUrl>
 type Refuse = (url: string, reason: string) => void
+
+/** Loopback and unspecified addresses, which reach the servers listening on this machine. */
+function isThisMachine(address: string): boolean {
+  const plain = address.toLowerCase().replace(/^::ffff:/, '')
+  return plain.startsWith('127.') || plain === '::1' || plain === '0.0.0.0' || plain === '::'
+}
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)

@@ -50,10 +50,12 @@ export async function openBrowserSession(config: ResolvedBrowser, lookup?: HostL
     let endpoint: URL
     if (config.webdriverUrl) {
       endpoint = webdriverEndpoint(config.webdriverUrl)
+      proxy.protectLocalPort(Number(endpoint.port || (endpoint.protocol === 'https:' ? 443 : 80)))
     } else {
       driver = await startDriver(config.driverPath, timeoutMs)
       cleanups.push(driver.stop)
       endpoint = new URL(`http://127.0.0.1:${driver.port}/`)
+      proxy.protectLocalPort(driver.port)
     }
 
     const { remote } = await importWebdriverio()
