@@ -2,6 +2,9 @@
 // opened by the first browser call, closed when the run ends, also when it is interrupted (`agentor run` aborts
 // the run on SIGINT). Skipped with the reason when Chromium is not installed, except under CI.
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +12,8 @@ import { after, before, describe, test } from 'node:test'
 import type { RunEvent } from '../src/engine/agent/events.js'
 import { compile } from '../src/engine/compile.js'
 import type { AgentManifest } from '../src/engine/manifest/generated/manifest-types.js'
-import { browserUnavailable, isAlive, liveDescendants, serve, type TestSite } from './support/browser.js'
+import { aliveAfter, browserUnavailable, isAlive, liveDescendants, serve, type TestSite } from './support/browser.js'
+import { PROJECT_ROOT } from './support/cli.js'
 import { resolvedManifest } from './support/schema-defaults.js'
 
 const unavailable = browserUnavailable()
@@ -99,5 +103,36 @@ describe('the browser in a run', { skip: unavailable }, () => {
     assert.equal(result.reason, 'interrupted')
     assert.ok(processes.seen.size >= 2)
     assert.deepEqual(processes.alive(), [])
+  })
+})
+
+describe('a browser whose agentor process is killed outright', { skip: unavailable }, () => {
+  test('SIGKILL of agentor mid-session: the driver and every browser process go with it', async () => {
+    const site = await serve('127.0.0.1', { '/': '<!doctype html><title>Home</title><p>hello</p>' })
+    // A separate agentor process that opens a session and waits; nothing in it gets to run when it is killed.
+    const script = `
+      import { createBrowserSkill } from './src/engine/browser/skill.ts'
+      import { RunResources } from './src/engine/skills/run-resources.ts'
+      import { resolvedManifest } from './test/support/schema-defaults.ts'
+      import { skillContext } from './test/support/skill-context.ts'
+      const manifest = resolvedManifest({ skills: ['browser'], browser: { allowedDomains: ['127.0.0.1'] } })
+      const events = []
+      const context = skillContext(process.cwd(), { resources: new RunResources(), record: (event) => events.push(event) })
+      await createBrowserSkill(manifest.browser).invoke({ action: 'navigate', url: process.argv[1] }, context)
+      console.log(JSON.stringify(events.find((event) => event.event === 'browser-started').data))
+      setInterval(() => undefined, 1000)
+    `
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, `${site.origin}/`], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      const [line] = await once(createInterface({ input: child.stdout! }), 'line') as [string]
+      const { driverPid } = JSON.parse(line) as { driverPid: number }
+      const processes = [driverPid, ...liveDescendants(driverPid)]
+      assert.ok(processes.length >= 3, `the driver's group holds the driver and the browser: ${processes.join(', ')}`)
+      child.kill('SIGKILL')
+      assert.deepEqual(await aliveAfter(processes, 10_000), [])
+    } finally {
+      child.kill('SIGKILL')
+      await site.close()
+    }
   })
 })

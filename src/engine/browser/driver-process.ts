@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readdir, readFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, readdir, readFile } from 'node:fs/promises'
 import { SkillError } from '../skills/contract.js'
 
 export interface DriverProcess {
@@ -14,11 +15,23 @@ const READY_LINE = /started successfully on port (\d+)|Listening on [^\s]+:(\d+)
 const STOP_GRACE_MS = 3000
 
 /**
- * Starts a WebDriver server (chromedriver, geckodriver…) on a free 127.0.0.1 port it picks itself (`--port=0`).
- * It leads a process group of its own, so the browsers it launches can be killed with it even if it dies first.
+ * The group leader: a shell that starts the driver and waits on a pipe from agentor. Whenever agentor ends, even
+ * by SIGKILL, the pipe closes and the shell kills the whole group, so no driver or browser outlives it.
+ */
+const WATCHDOG = `exec 3<&0
+"$0" "$@" </dev/null &
+driver=$!
+{ read -r _ <&3; kill -KILL 0; } &
+wait "$driver"`
+
+/**
+ * Starts a WebDriver server (chromedriver, geckodriver…) on a free 127.0.0.1 port it picks itself (`--port=0`),
+ * in a process group of its own, so the browsers it launches can be killed with it even if it dies first.
  */
 export async function startDriver(driverPath: string, timeoutMs: number): Promise<DriverProcess> {
-  const child = spawn(driverPath, ['--port=0'], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  // A bare name is looked up on PATH by the shell; a path is checked here, to name the problem precisely.
+  if (driverPath.includes('/')) await access(driverPath, constants.X_OK).catch((error: NodeJS.ErrnoException) => { throw spawnError(driverPath, error) })
+  const child = spawn('/bin/sh', ['-c', WATCHDOG, driverPath, '--port=0'], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] })
   let output = ''
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -42,17 +55,7 @@ export async function startDriver(driverPath: string, timeoutMs: number): Promis
     // Nobody reads its log from here on; drain it so the pipe never fills and blocks the driver.
     child.stdout!.resume()
     child.stderr!.resume()
-    // If agentor exits without closing the run (a second Ctrl-C, process.exit), the driver and browser still go.
-    const killOnExit = (): void => signalGroup(child, 'SIGKILL')
-    process.once('exit', killOnExit)
-    return {
-      port,
-      pid: child.pid!,
-      stop: async () => {
-        process.removeListener('exit', killOnExit)
-        await stopGroup(child)
-      },
-    }
+    return { port, pid: child.pid!, stop: () => stopGroup(child) }
   } catch (error) {
     await stopGroup(child)
     throw error
