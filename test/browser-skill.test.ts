@@ -13,7 +13,7 @@ import { BROWSER_RESOURCE, createBrowserSkill } from '../src/engine/browser/skil
 import type { ResolvedBrowser } from '../src/engine/manifest/generated/manifest-types.js'
 import { SkillError, type Skill, type SkillContext, type SkillEvent } from '../src/engine/skills/contract.js'
 import { RunResources } from '../src/engine/skills/run-resources.js'
-import { aliveAfter, browserUnavailable, CHROMEDRIVER, isAlive, liveChildren, liveDescendants, serve, type TestSite } from './support/browser.js'
+import { aliveAfter, browserUnavailable, CHROMEDRIVER, isAlive, liveDescendants, liveDescendantsRunning, serve, type TestSite } from './support/browser.js'
 import { resolvedManifest } from './support/schema-defaults.js'
 import { skillContext } from './support/skill-context.js'
 
@@ -50,8 +50,9 @@ function startRun(skill: Skill) {
   return { workspace, resources, events, call, refused, end }
 }
 
-function driverChildren(): number[] {
-  return liveChildren(process.pid).filter((entry) => entry.command === 'chromedriver').map((entry) => entry.pid)
+/** The chromedriver processes this test process started (under their watchdog shell). */
+function driverProcesses(): number[] {
+  return liveDescendantsRunning(process.pid, 'chromedriver')
 }
 
 test('Chromium and chromedriver are installed (required under CI)', { skip: required ? false : unavailable }, () => {
@@ -226,12 +227,12 @@ describe('browser skill with a real Chromium', { skip: unavailable }, () => {
   })
 
   test('one session serves every call of the run: one driver process, one start event', () => {
-    assert.equal(driverChildren().length, 1)
+    assert.equal(driverProcesses().length, 1)
     assert.deepEqual(run.events.map((event) => event.event), ['browser-started'])
   })
 
   test('at run end the driver and every browser process are gone', async () => {
-    const [driver] = driverChildren()
+    const [driver] = driverProcesses()
     assert.ok(driver !== undefined)
     const browserProcesses = liveDescendants(driver)
     assert.ok(browserProcesses.length > 0, 'chromium runs under the driver')
@@ -239,7 +240,7 @@ describe('browser skill with a real Chromium', { skip: unavailable }, () => {
     const profile = (session.browser.capabilities as { chrome?: { userDataDir?: string } }).chrome?.userDataDir
     assert.ok(profile !== undefined && existsSync(profile), 'a temporary profile')
     await run.end()
-    assert.deepEqual(driverChildren(), [])
+    assert.deepEqual(driverProcesses(), [])
     assert.deepEqual([driver, ...browserProcesses].filter(isAlive), [])
     assert.equal(existsSync(profile), false, 'the profile is deleted')
     assert.match(await run.refused({ action: 'get_page_source' }).catch((error: Error) => error.message), /run has ended/)
@@ -253,7 +254,7 @@ describe('browser start failures', { skip: unavailable }, () => {
       const message = await run.refused({ action: 'get_page_source' })
       assert.match(message, /\/opt\/nowhere\/chromedriver is not found/)
       assert.match(message, /browser\.driverPath/)
-      assert.deepEqual(driverChildren(), [])
+      assert.deepEqual(driverProcesses(), [])
     } finally {
       await run.end()
     }
@@ -264,7 +265,7 @@ describe('browser start failures', { skip: unavailable }, () => {
     try {
       const message = await run.refused({ action: 'get_page_source' })
       assert.match(message, /the browser did not start \(chrome, browser\.binary \/bin\/true\)/)
-      assert.deepEqual(driverChildren(), [])
+      assert.deepEqual(driverProcesses(), [])
     } finally {
       await run.end()
     }
@@ -274,7 +275,7 @@ describe('browser start failures', { skip: unavailable }, () => {
     const run = startRun(createBrowserSkill(browserConfig({ binary: '/opt/nowhere/chromium' })))
     try {
       assert.match(await run.refused({ action: 'get_page_source' }), /\/opt\/nowhere\/chromium does not exist; install the browser or set browser\.binary/)
-      assert.deepEqual(driverChildren(), [])
+      assert.deepEqual(driverProcesses(), [])
     } finally {
       await run.end()
     }

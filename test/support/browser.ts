@@ -44,9 +44,10 @@ export async function serve(host: string, routes: Record<string, Handler | strin
   }
 }
 
-/** Live (not zombie) processes whose parent is `parentPid`, with their command names. */
-export function liveChildren(parentPid: number): { pid: number; command: string }[] {
-  return liveProcesses().filter((entry) => entry.ppid === parentPid)
+/** Live (not zombie) processes below `ancestorPid` (children, their children…) running `command`. */
+export function liveDescendantsRunning(ancestorPid: number, command: string): number[] {
+  const below = new Set(liveDescendants(ancestorPid))
+  return liveProcesses().filter((entry) => below.has(entry.pid) && entry.command === command).map((entry) => entry.pid)
 }
 
 function liveProcesses(): { pid: number; ppid: number; command: string }[] {
