@@ -1,9 +1,8 @@
 import { PassThrough } from 'node:stream'
 import type Docker from 'dockerode'
 import { CappedCapture } from '../skills/builtins/command-output.js'
+import { MAX_TIMER_MS } from '../timers.js'
 
-/** setTimeout fires at once for delays above 2^31-1 ms, so longer timeouts are clamped to this. */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 export interface ExecOutcome {
   /** Undefined when the command did not finish (timed out or aborted, and its container killed). */

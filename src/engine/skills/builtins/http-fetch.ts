@@ -4,9 +4,8 @@ import type { Skill, SkillContext, SkillResult } from '../contract.js'
 import { SkillError } from '../contract.js'
 import { checkUrl, pinnedLookup, systemLookup, type CheckedUrl, type HostLookup } from '../guards/ssrf.js'
 import { looksBinary } from './file-read.js'
+import { MAX_TIMER_MS } from '../../timers.js'
 
-/** setTimeout fires at once for delays above 2^31-1 ms, so longer timeouts are clamped to this (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1
 /** The body of an error response (status >= 400) is cut at this many characters. */
 export const ERROR_BODY_CHARS = 2000
 const USER_AGENT = 'agentor-http_fetch'

@@ -5,11 +5,10 @@ import { SkillError } from '../contract.js'
 import { checkShellPolicy } from '../guards/shell-policy.js'
 import { resolveInWorkspace } from '../guards/workspace-path.js'
 import { CappedCapture, formatCommandResult } from './command-output.js'
+import { MAX_TIMER_MS } from '../../timers.js'
 
 /** After the shell exits, how long to wait for its output pipes to close before giving up on them. */
 const CLOSE_GRACE_MS = 2000
-/** setTimeout fires at once for delays above 2^31-1 ms, so longer timeouts are clamped to this (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1
 
 function killGroup(pid: number): boolean {
   try {
