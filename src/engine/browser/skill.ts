@@ -52,7 +52,8 @@ export interface BrowserSkillOptions {
 
 /** The `browser` skill: one tool whose `action` drives the run's WebDriver session (opened on first use). */
 export function createBrowserSkill(config: ResolvedBrowser, options: BrowserSkillOptions = {}): Skill {
-  const validators = compileActionValidators()
+  // Compiled on the first call, so a manifest that declares the browser but never uses it pays nothing at start-up.
+  let validators: Record<ActionName, ValidateFunction> | undefined
   const timeoutMs = config.timeoutSeconds * 1000
 
   const session = (context: SkillContext): Promise<BrowserSession> =>
@@ -77,6 +78,7 @@ export function createBrowserSkill(config: ResolvedBrowser, options: BrowserSkil
     parameters: toolParameters(),
     invoke: async (args, context) => {
       const action = args.action as ActionName
+      validators ??= compileActionValidators()
       const validate = validators[action]
       if (!validate) throw new SkillError(`unknown action ${JSON.stringify(args.action)}; valid actions: ${ACTION_NAMES.join(', ')}`)
       if (!validate(args)) throw new SkillError(`invalid arguments for browser ${action}: ${argumentProblems(validate, action)}`)
