@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import type { Sandbox } from '../src/engine/manifest/generated/manifest-types.js'
 import { BUILTIN_SKILL_LOADERS } from '../src/engine/skills/builtins/index.js'
-import { SkillError, type SkillContext, type SkillEvent, type SkillResult } from '../src/engine/skills/contract.js'
+import { SkillRegistry } from '../src/engine/skills/registry.js'
+import { type SkillContext, type SkillEvent, type SkillResult } from '../src/engine/skills/contract.js'
 import { containersOfSession, DOCKER_REQUIRED, dockerUnavailable, TEST_IMAGE } from './support/docker.js'
 import { resolvedManifest } from './support/schema-defaults.js'
 import { defaultSkillSettings, skillContext } from './support/skill-context.js'
@@ -38,14 +39,14 @@ interface Sandboxed {
 /** A `shell` skill loaded from a manifest with `sandbox.docker` (the test image plus `docker`), in a run of its own. */
 async function sandboxedShell(docker: SandboxDocker = {}, context: Partial<SkillContext> = {}): Promise<Sandboxed> {
   const manifest = resolvedManifest({ skills: ['shell'], sandbox: { docker: { image: TEST_IMAGE, ...docker } } })
-  const skill = await BUILTIN_SKILL_LOADERS.shell!({ manifest, baseDir: workspace })
+  // Through the registry, as in a run: what it returns is exactly what the model reads.
+  const registry = new SkillRegistry()
+  registry.register(await BUILTIN_SKILL_LOADERS.shell!({ manifest, baseDir: workspace }))
   const events: SkillEvent[] = []
   const ctx = skillContext(workspace, { sessionId: `test-${randomUUID()}`, record: (event) => events.push(event), ...context })
+  let calls = 0
   return {
-    call: async (command, extra = {}) => {
-      const result = await skill.invoke({ command, ...extra }, ctx)
-      return typeof result === 'string' ? { content: result } : result
-    },
+    call: (command, extra = {}) => registry.execute({ id: `call-${++calls}`, name: 'shell', arguments: { command, ...extra } }, ctx),
     context: ctx,
     events,
     end: () => ctx.resources.closeAll(),
@@ -208,7 +209,9 @@ describe('sandboxed shell (real Docker engine)', { skip: unavailable }, () => {
     settings.shell.deny = ['\\brm\\b']
     const sandbox = await sandboxedShell({}, { settings })
     try {
-      await assert.rejects(sandbox.call('rm -rf /workspace/x'), SkillError)
+      const refused = await sandbox.call('rm -rf /workspace/x')
+      assert.equal(refused.isError, true)
+      assert.match(refused.content, /^command refused: /)
       assert.deepEqual(sandbox.events, [], 'refused before any container started')
     } finally {
       await sandbox.end()
@@ -220,11 +223,9 @@ describe('sandboxed shell (real Docker engine)', { skip: unavailable }, () => {
     process.env.DOCKER_HOST = 'unix:///nonexistent.sock'
     try {
       const sandbox = await sandboxedShell()
-      await assert.rejects(sandbox.call(`touch ${marker}`), (error: Error) => {
-        assert.ok(error instanceof SkillError)
-        assert.match(error.message, /^E_SANDBOX_ENGINE_UNREACHABLE: the Docker engine at unix:\/\/\/nonexistent.sock is not reachable .*no command runs on the host.*hint: start dockerd/)
-        return true
-      })
+      const result = await sandbox.call(`touch ${marker}`)
+      assert.equal(result.isError, true)
+      assert.match(result.content, /^E_SANDBOX_ENGINE_UNREACHABLE: the Docker engine at unix:\/\/\/nonexistent.sock is not reachable .*no command runs on the host.*hint: start dockerd/)
       await sandbox.end()
     } finally {
       delete process.env.DOCKER_HOST
@@ -235,12 +236,11 @@ describe('sandboxed shell (real Docker engine)', { skip: unavailable }, () => {
   test('a missing image that cannot be pulled is an error naming it and how to build or load it', async () => {
     const image = `agentor/not-built-${randomUUID().slice(0, 8)}:1`
     await withSandbox({ image }, async (sandbox) => {
-      await assert.rejects(sandbox.call('true'), (error: Error) => {
-        assert.match(error.message, new RegExp(`^E_SANDBOX_IMAGE_MISSING: image ${image} is not present locally and could not be pulled: `))
-        assert.match(error.message, new RegExp(`bash scripts/build-sandbox-image.sh ${image}`))
-        assert.match(error.message, /docker load -i/)
-        return true
-      })
+      const result = await sandbox.call('true')
+      assert.equal(result.isError, true)
+      assert.match(result.content, new RegExp(`^E_SANDBOX_IMAGE_MISSING: image ${image} is not present locally and could not be pulled: `))
+      assert.match(result.content, new RegExp(`bash scripts/build-sandbox-image.sh ${image}`))
+      assert.match(result.content, /docker load -i/)
     })
   })
 

@@ -1,6 +1,7 @@
 import type { ValidateFunction } from 'ajv'
 import { createManifestAjv } from '../manifest/ajv-options.js'
 import type { ToolCall, ToolSpec } from '../llm/contract.js'
+import { AgentorError } from '../errors.js'
 import { SkillError, type RiskLevel, type Skill, type SkillContext, type SkillResult } from './contract.js'
 
 /**
@@ -46,6 +47,7 @@ export class SkillRegistry {
       return typeof result === 'string' ? { content: result } : result
     } catch (error) {
       if (error instanceof SkillError) return { content: error.message, isError: true }
+      if (error instanceof AgentorError) return { content: `${error.code}: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}`, isError: true }
       return { content: `\`${skill.name}\` failed: ${(error as Error)?.message ?? String(error)}`, isError: true }
     }
   }

@@ -1,6 +1,5 @@
 import type { DockerSandboxConfig } from '../../sandbox/container-spec.js'
 import { DockerSandbox, type CommandOutcome } from '../../sandbox/docker-sandbox.js'
-import { AgentorError } from '../../errors.js'
 import type { Skill, SkillResult } from '../contract.js'
 import { SkillError } from '../contract.js'
 import { checkShellPolicy } from '../guards/shell-policy.js'
@@ -35,13 +34,8 @@ export function createDockerShellSkill(name: 'shell' | 'docker_shell', config: D
         const value = new DockerSandbox({ config, workspace: context.workspace, sessionId: context.sessionId, report: (event) => context.record({ skill: name, ...event }) })
         return { value, close: () => value.close() }
       })
-      let outcome: CommandOutcome
-      try {
-        outcome = await sandbox.run(command, timeoutSeconds * 1000, context.signal)
-      } catch (error) {
-        if (error instanceof AgentorError) throw new SkillError(`${error.code}: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ''}`)
-        throw error
-      }
+      // Sandbox failures (engine unreachable, image missing, isolation unverified) are AgentorErrors: the registry gives them to the model with their code and hint.
+      const outcome = await sandbox.run(command, timeoutSeconds * 1000, context.signal)
       return { content: formatCommandResult(statusLines(outcome, timeoutSeconds, config), outcome.stdout, outcome.stderr), isError: outcome.exitCode !== 0 }
     },
   }
