@@ -81,9 +81,16 @@ describe('browser skill with a real Chromium', { skip: unavailable }, () => {
         request.on('data', (chunk: Buffer) => { body += chunk.toString() })
         request.on('end', () => {
           submissions.push(body)
-          response.writeHead(200, { 'content-type': 'text/html' }).end('<title>Thanks</title><p>Order received</p>')
+          // A slow response: the action must wait for the new page, not report the form's URL.
+          setTimeout(() => response.writeHead(200, { 'content-type': 'text/html' }).end('<title>Thanks</title><p>Order received</p>'), 600)
         })
       },
+      '/live-search': `<!doctype html><title>Live search</title>
+        <form id="search"><input id="q" name="q"></form><p id="out"></p>
+        <script>document.getElementById('search').addEventListener('submit', (event) => {
+          event.preventDefault()
+          document.getElementById('out').textContent = 'results for ' + document.getElementById('q').value
+        })</script>`,
       '/article': `<!doctype html><title>Article</title><style>p { color: red }</style><script>var hidden = "script text"</script>
         <h1>Headline</h1><p class="lead">First paragraph.</p><p class="lead">Second paragraph.</p><div hidden>invisible</div>`,
       '/later': `<!doctype html><title>Later</title><div id="root">loading</div>
@@ -120,6 +127,13 @@ describe('browser skill with a real Chromium', { skip: unavailable }, () => {
     assert.equal(submissions.length, 1)
     assert.deepEqual(Object.fromEntries(new URLSearchParams(submissions[0])), { name: 'Ada Lovelace', note: 'two lines\r\nof note', size: 'l', gift: 'yes' })
     assert.equal(await run.call({ action: 'extract_text' }), 'Order received')
+  })
+
+  test('a form whose page handles the submit itself reports that it stayed, without waiting', async () => {
+    await run.call({ action: 'navigate', url: `${site.origin}/live-search` })
+    const result = await run.call({ action: 'fill_form', fields: [{ selector: '#q', value: 'kernel' }], submit: true })
+    assert.match(result, /submitted the form; the page handled it without navigating; still at http:\/\/127\.0\.0\.1:\d+\/live-search/)
+    assert.equal(await run.call({ action: 'extract_text', selector: '#out' }), 'results for kernel')
   })
 
   test('extract_text gives the text of every match, or the readable text of the page', async () => {

@@ -108,7 +108,7 @@ export const ACTIONS: Record<ActionName, Action> = {
     return `Clicked ${args.selector as string}; now at ${await session.browser.getUrl()}${blockedNote(session.proxy.takeRefusals())}`
   },
 
-  fill_form: async ({ session: open, args }) => {
+  fill_form: async ({ session: open, config, args }) => {
     const session = await open()
     const fields = args.fields as { selector: string; value: string }[]
     const elements = []
@@ -119,14 +119,9 @@ export const ACTIONS: Record<ActionName, Action> = {
     }
     let outcome = `Filled ${fields.length} field${fields.length === 1 ? '' : 's'}`
     if (args.submit === true) {
-      const submitted = await session.browser.execute((field) => {
-        const form = (field as unknown as HTMLInputElement).form
-        if (!form) return false
-        form.requestSubmit()
-        return true
-      }, elements[0]!)
-      if (!submitted) throw new SkillError(`${outcome}, but ${fields[0]!.selector} is not inside a form, so nothing was submitted`)
-      outcome += ` and submitted the form; now at ${await session.browser.getUrl()}`
+      const submission = await submitForm(session, elements[0]!)
+      if (submission === 'no-form') throw new SkillError(`${outcome}, but ${fields[0]!.selector} is not inside a form, so nothing was submitted`)
+      outcome += ` and submitted the form; ${await afterSubmit(session, submission, config.timeoutSeconds)}`
     }
     return outcome + blockedNote(session.proxy.takeRefusals())
   },
@@ -192,6 +187,49 @@ async function existing(session: BrowserSession, cssSelector: string) {
 }
 
 type Element = Awaited<ReturnType<typeof existing>>
+
+type Submission = 'no-form' | 'cancelled' | 'other-window' | 'navigating'
+
+const SUBMIT_PENDING_MARK = '__agentorSubmitPending'
+
+/**
+ * Submits the field's form as a user would (validation and submit handlers run). The submission navigates
+ * asynchronously, so the old document is marked: a new document without the mark means the response has loaded.
+ */
+async function submitForm(session: BrowserSession, field: Element): Promise<Submission> {
+  return session.browser.execute((input, mark) => {
+    const form = (input as unknown as HTMLInputElement).form
+    if (!form) return 'no-form'
+    let cancelled = false
+    const watch = (event: Event) => {
+      cancelled = event.defaultPrevented
+    }
+    Reflect.set(window, mark, true)
+    window.addEventListener('submit', watch)
+    form.requestSubmit()
+    window.removeEventListener('submit', watch)
+    if (cancelled) return 'cancelled'
+    return form.target !== '' && form.target !== '_self' ? 'other-window' : 'navigating'
+  }, field, SUBMIT_PENDING_MARK) as Promise<Submission>
+}
+
+async function afterSubmit(session: BrowserSession, submission: Submission, timeoutSeconds: number): Promise<string> {
+  if (submission === 'cancelled') return `the page handled it without navigating; still at ${await session.browser.getUrl()}`
+  if (submission === 'other-window') return `the response opened in another window; still at ${await session.browser.getUrl()}`
+  const loaded = async () => {
+    try {
+      return await session.browser.execute((mark) => !(mark in window) && document.readyState === 'complete', SUBMIT_PENDING_MARK)
+    } catch {
+      return false // the old document went away mid-script
+    }
+  }
+  try {
+    await session.browser.waitUntil(loaded, { timeout: timeoutSeconds * 1000, interval: 50 })
+  } catch {
+    return `no new page loaded within ${timeoutSeconds}s (browser.timeoutSeconds); still at ${await session.browser.getUrl()}`
+  }
+  return `now at ${await session.browser.getUrl()}`
+}
 
 const TRUE_WORDS = new Set(['true', 'on', 'yes', '1', 'checked'])
 
