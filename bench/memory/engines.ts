@@ -86,6 +86,30 @@ export async function runAgentor(corpus: Corpus, setup: (typeof AGENTOR_CONFIGS)
   }
 }
 
+/**
+ * docs/s of agentor's ingest (WASM store, same batches) with every vector computed beforehand: the
+ * ceiling for everything but embedding (log, BM25, vector index, bookkeeping).
+ */
+export async function ingestWithoutEmbedding(corpus: Corpus): Promise<number> {
+  const real = defaultEmbedder()
+  const vectors = new Map<string, Float32Array>()
+  for (let i = 0; i < corpus.docs.length; i += ADD_BATCH) {
+    const batch = corpus.docs.slice(i, i + ADD_BATCH)
+    ;(await real.embed(batch.map((doc) => doc.text))).forEach((vector, j) => vectors.set(batch[j]!.text, vector))
+  }
+  const precomputed = { id: real.id, dimension: real.dimension, embed: async (texts: readonly string[]) => texts.map((text) => vectors.get(text)!) }
+  const dir = mkdtempSync(join(tmpdir(), 'agentor-memory-bench-'))
+  const store = await MemoryStore.open(dir, memoryConfig({ vector: { index: 'wasm' } }), { fsync: false, embedder: precomputed })
+  try {
+    const start = performance.now()
+    for (let i = 0; i < corpus.docs.length; i += ADD_BATCH) await store.add(corpus.docs.slice(i, i + ADD_BATCH))
+    return corpus.docs.length / ((performance.now() - start) / 1000)
+  } finally {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** The embedder a manifest gets by default (the local one). */
 export const defaultEmbedder = () => createEmbedder(memoryConfig().embedder)
 
