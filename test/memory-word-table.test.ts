@@ -31,14 +31,15 @@ describe('WordTable', () => {
     const words = Array.from({ length: 20_000 }, (_, i) => `w${i.toString(36)}x`)
     for (const limit of [100, 1 << 18]) {
       let creates = 0
-      const table = new WordTable((word) => {
-        creates++
-        return word.length
-      }, limit)
-      assert.deepEqual(table.valuesOf(words.join(' ')), words.map((w) => w.length))
-      assert.deepEqual(table.valuesOf(words.join(' ')), words.map((w) => w.length))
+      let clears = 0
+      // Values are creation numbers since the last clear: onClear must run before the value that follows it is created.
+      const table = new WordTable(() => creates++ - clears * limit, { limit, onClear: () => clears++ })
+      const first = table.valuesOf(words.join(' '))
+      assert.deepEqual(first, words.map((_, i) => i % limit))
+      assert.deepEqual(table.valuesOf(words.join(' ')), limit < words.length ? words.map((_, i) => (words.length + i) % limit) : first)
       assert.ok(table.size <= limit)
       assert.equal(creates, limit < words.length ? 2 * words.length : words.length)
+      assert.equal(clears, limit < words.length ? Math.ceil((2 * words.length) / limit) - 1 : 0)
     }
   })
 })

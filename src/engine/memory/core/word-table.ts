@@ -27,11 +27,20 @@ export class WordTable<T> {
   /** Reused by `valuesOf`. */
   private readonly found: T[] = []
 
-  /** `create` gives a new word's value (called once per distinct word until the table is cleared). */
+  private readonly limit: number
+  private readonly onClear: (() => void) | undefined
+
+  /**
+   * `create` gives a new word's value (called once per distinct word until the table is cleared).
+   * `onClear` runs when the table, full at `limit` words, drops them all, before the next value is created.
+   */
   constructor(
     private readonly create: (word: string) => T,
-    private readonly limit = DEFAULT_LIMIT,
-  ) {}
+    options: { limit?: number; onClear?: () => void } = {},
+  ) {
+    this.limit = options.limit ?? DEFAULT_LIMIT
+    this.onClear = options.onClear
+  }
 
   get size(): number {
     return this.count
@@ -109,14 +118,17 @@ export class WordTable<T> {
   }
 
   private insert(slot: number, hash: number, word: string): T {
-    const value = this.create(word)
-    if (this.count >= this.limit) this.clear()
-    else if ((this.count + 1) * 2 > this.hashes.length) this.grow()
-    else {
-      this.place(slot, hash, word, value)
-      return value
+    if (this.count >= this.limit) {
+      this.clear()
+      this.onClear?.()
     }
-    this.put(hash, word, value)
+    const value = this.create(word)
+    if (this.count === 0 || (this.count + 1) * 2 > this.hashes.length) {
+      if (this.count > 0) this.grow()
+      this.put(hash, word, value)
+    } else {
+      this.place(slot, hash, word, value)
+    }
     return value
   }
 

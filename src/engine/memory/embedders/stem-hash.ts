@@ -17,6 +17,7 @@
 import type { EmbedOptions, Embedder } from '../contract.js'
 import { createTermOf } from '../core/text-prep.js'
 import { WordTable } from '../core/word-table.js'
+import { FeatureArena } from './feature-arena.js'
 import { fnv1a } from './local.js'
 
 const GRAM = 3
@@ -28,27 +29,24 @@ const PAD = '#'
 
 const step = (hash: number, byte: number): number => Math.imul(hash ^ byte, 0x01000193)
 
-/** A word's features, resolved to buckets and signed base weights for this embedder's dimension. */
-interface WordFeatures {
-  word: string
-  buckets: Uint32Array
-  values: Float32Array
-  /** The text being embedded when this word was last counted, and its count and weight there. */
-  seenIn: number
-  count: number
-  weight: number
-}
+/** A word's value in the word table: its index in the feature arena. */
+const STOP_WORD = -1
 
 export class StemHashEmbedder implements Embedder {
   readonly id: string
   readonly dimension: number
   private readonly termOf = createTermOf({ stem: true, stopWords: true })
-  /** Word → its features, or null for a stop word. */
-  private readonly words = new WordTable<WordFeatures | null>((word) => {
-    const term = this.termOf(word)
-    return term === undefined ? null : this.wordFeatures(word, term)
-  })
-  private readonly distinct: WordFeatures[] = []
+  private readonly features = new FeatureArena()
+  /** Word → its index in `features`, or STOP_WORD. When the table is cleared, so is the arena. */
+  private readonly words = new WordTable<number>(
+    (word) => {
+      const term = this.termOf(word)
+      return term === undefined ? STOP_WORD : this.addFeatures(word, term)
+    },
+    { onClear: () => this.features.clear() },
+  )
+  /** The distinct words of the text being embedded, in first-seen order. */
+  private distinct = new Int32Array(256)
   private texts = 0
 
   constructor(options: { dimension?: number } = {}) {
@@ -70,24 +68,23 @@ export class StemHashEmbedder implements Embedder {
 
   private embedInto(text: string, vector: Float32Array, termWeight: ((word: string) => number) | undefined): Float32Array {
     if (text === '') throw new RangeError('cannot embed an empty text')
-    // Counted on the memoised word objects themselves: no per-text map.
     const current = ++this.texts
+    const features = this.features
+    const words = this.words.valuesOf(text)
+    if (words.length > this.distinct.length) this.distinct = new Int32Array(words.length * 2)
     const distinct = this.distinct
-    distinct.length = 0
-    for (const features of this.words.valuesOf(text)) {
-      if (!features) continue
-      if (features.seenIn !== current) {
-        features.seenIn = current
-        features.count = 0
-        features.weight = termWeight ? termWeight(features.word) : 1
-        distinct.push(features)
-      }
-      features.count++
+    let n = 0
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i]!
+      if (word !== STOP_WORD && features.count(word, current)) distinct[n++] = word
     }
-    for (let w = 0; w < distinct.length; w++) {
-      const { buckets, values, count, weight } = distinct[w]!
+    const { buckets, values } = features
+    for (let d = 0; d < n; d++) {
+      const word = distinct[d]!
+      const count = features.countOf(word)
+      const weight = termWeight ? termWeight(features.word(word)) : 1
       const scale = count === 1 ? weight : weight * (1 + Math.log(count))
-      for (let i = 0; i < buckets.length; i++) vector[buckets[i]!]! += scale * values[i]!
+      for (let i = features.start(word), end = features.end(word); i < end; i++) vector[buckets[i]!]! += scale * values[i]!
     }
     let sum = 0
     for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!
@@ -97,20 +94,19 @@ export class StemHashEmbedder implements Embedder {
     return vector
   }
 
-  private wordFeatures(word: string, term: string): WordFeatures {
+  /** Stores the word's features (its stem, then its trigrams) with their signed weights; returns its index. */
+  private addFeatures(word: string, term: string): number {
     // Code points, so that a trigram never splits a surrogate pair.
     const chars = Array.from(PAD + word + PAD)
     const grams = Math.max(1, chars.length - GRAM + 1)
     const hashes = [step(fnv1a(term), TERM_MARK)]
     for (let g = 0; g < grams; g++) hashes.push(step(fnv1a(chars.slice(g, g + GRAM).join('')), GRAM_MARK))
     const gramWeight = GRAM_WEIGHT / Math.sqrt(grams)
-    const buckets = new Uint32Array(hashes.length)
-    const values = new Float32Array(hashes.length)
-    hashes.forEach((hash, i) => {
-      buckets[i] = (hash >>> 0) % this.dimension
+    const buckets = hashes.map((hash) => (hash >>> 0) % this.dimension)
+    const values = hashes.map((hash, i) => {
       const weight = i === 0 ? 1 : gramWeight
-      values[i] = step(hash, SIGN_MARK) < 0 ? -weight : weight
+      return step(hash, SIGN_MARK) < 0 ? -weight : weight
     })
-    return { word, buckets, values, seenIn: 0, count: 0, weight: 1 }
+    return this.features.add(word, buckets, values)
   }
 }

@@ -1,0 +1,84 @@
+// Per-word embedding features of a hashing embedder, packed into a few flat typed arrays in the
+// order words were first seen. A word is then one small integer: embedding a text reads its words'
+// features from contiguous memory instead of chasing an object and two small arrays per word
+// (which, with tens of thousands of distinct words, made cache misses most of the embedder's time).
+
+/** Grows a typed array by doubling, keeping its contents. */
+function grown<A extends Int32Array | Float32Array | Float64Array>(array: A, needed: number): A {
+  if (needed <= array.length) return array
+  let length = array.length
+  while (length < needed) length *= 2
+  const bigger = new (array.constructor as new (n: number) => A)(length)
+  bigger.set(array)
+  return bigger
+}
+
+export class FeatureArena {
+  /** Word w's features are entries starts[w] … starts[w + 1] − 1. */
+  private starts = new Int32Array(1 << 12)
+  buckets = new Int32Array(1 << 14)
+  values = new Float32Array(1 << 14)
+  /** The text being embedded when the word was last counted (see `count`), and its count there. */
+  private seenIn = new Float64Array(1 << 12)
+  private counts = new Int32Array(1 << 12)
+  private readonly words: string[] = []
+
+  get size(): number {
+    return this.words.length
+  }
+
+  /** Stores a word's features; returns its index. */
+  add(word: string, buckets: readonly number[], values: readonly number[]): number {
+    const index = this.words.length
+    const start = this.starts[index]!
+    const end = start + buckets.length
+    this.buckets = grown(this.buckets, end)
+    this.values = grown(this.values, end)
+    for (let i = 0; i < buckets.length; i++) {
+      this.buckets[start + i] = buckets[i]!
+      this.values[start + i] = values[i]!
+    }
+    this.starts = grown(this.starts, index + 2)
+    this.seenIn = grown(this.seenIn, index + 1)
+    this.counts = grown(this.counts, index + 1)
+    this.starts[index + 1] = end
+    this.seenIn[index] = 0
+    this.words.push(word)
+    return index
+  }
+
+  word(index: number): string {
+    return this.words[index]!
+  }
+
+  start(index: number): number {
+    return this.starts[index]!
+  }
+
+  end(index: number): number {
+    return this.starts[index + 1]!
+  }
+
+  /**
+   * Counts one occurrence of the word in text number `text` (texts numbered from 1 upwards);
+   * returns true for its first occurrence there.
+   */
+  count(index: number, text: number): boolean {
+    if (this.seenIn[index] !== text) {
+      this.seenIn[index] = text
+      this.counts[index] = 1
+      return true
+    }
+    this.counts[index]!++
+    return false
+  }
+
+  countOf(index: number): number {
+    return this.counts[index]!
+  }
+
+  /** Forgets every word (their indexes become invalid). */
+  clear(): void {
+    this.words.length = 0
+  }
+}
