@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { type IncomingHttpHeaders, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
@@ -122,6 +123,23 @@ describe('LocalEmbedder', () => {
     }
     assert.ok(similarity(grams, 'deploy service', 'deploy service now') > similarity(grams, 'deploy service', 'deployment services'))
   })
+})
+
+describe('local embedders keep their vectors', () => {
+  // A store keeps the vectors it was given and is only re-embedded when the embedder id changes, so
+  // the same id must always give the same vectors, bit for bit, whatever the implementation does.
+  const FIXED_TEXTS = ['Configuring the network interfaces of a Debian system', 'running runs ran runner', 'Ünïcödé wörds 𝒳𝒴 and café CAFÉ', 'the the the a an', 'GNU core utilities: ls, cp, mv and friends']
+  const EXPECTED: [() => StemHashEmbedder | LocalEmbedder, string][] = [
+    [() => new StemHashEmbedder(), '8b3ae992b50252f66b11e359606842cdb324d59e6cb5d202b2e484a442faa31d'],
+    [() => new LocalEmbedder(), '934f957da0a5c5efdd4cfff4d934e36516cb74dce9b833b377d8fa4426599d98'],
+  ]
+  for (const [make, digest] of EXPECTED) {
+    test(`${make().id}: the same vectors as when stores were first written with it`, async () => {
+      const hash = createHash('sha256')
+      for (const vector of await make().embed(FIXED_TEXTS)) hash.update(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength))
+      assert.equal(hash.digest('hex'), digest)
+    })
+  }
 })
 
 describe('StemHashEmbedder (the default local embedder)', () => {
