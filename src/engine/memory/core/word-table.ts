@@ -32,7 +32,9 @@ export class WordTable<T> {
 
   /**
    * `create` gives a new word's value (called once per distinct word until the table is cleared).
-   * `onClear` runs when the table, full at `limit` words, drops them all, before the next value is created.
+   * A table holding `limit` words or more drops them all before its next `valuesOf` or `valueOf`
+   * (never in the middle of a text, so one text's values always come from one generation) and
+   * calls `onClear` then.
    */
   constructor(
     private readonly create: (word: string) => T,
@@ -48,17 +50,29 @@ export class WordTable<T> {
 
   /** The values of the text's tokens, in order, repeats included (a reused array: copy it to keep it). */
   valuesOf(text: string): readonly T[] {
+    this.clearWhenFull()
     const found = this.found
     found.length = 0
     if (!this.scanAscii(text)) {
       found.length = 0
-      for (const word of unicodeTokens(text)) found.push(this.valueOf(word))
+      for (const word of unicodeTokens(text)) found.push(this.lookup(word))
     }
     return found
   }
 
   /** The word's value, created when new. */
   valueOf(word: string): T {
+    this.clearWhenFull()
+    return this.lookup(word)
+  }
+
+  private clearWhenFull(): void {
+    if (this.count < this.limit) return
+    this.allocate(this.hashes.length)
+    this.onClear?.()
+  }
+
+  private lookup(word: string): T {
     let hash = FNV_OFFSET
     for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), FNV_PRIME)
     const mask = this.hashes.length - 1
@@ -118,13 +132,9 @@ export class WordTable<T> {
   }
 
   private insert(slot: number, hash: number, word: string): T {
-    if (this.count >= this.limit) {
-      this.clear()
-      this.onClear?.()
-    }
     const value = this.create(word)
-    if (this.count === 0 || (this.count + 1) * 2 > this.hashes.length) {
-      if (this.count > 0) this.grow()
+    if ((this.count + 1) * 2 > this.hashes.length) {
+      this.grow()
       this.put(hash, word, value)
     } else {
       this.place(slot, hash, word, value)
@@ -152,10 +162,6 @@ export class WordTable<T> {
     words.forEach((word, slot) => {
       if (word !== undefined) this.put(hashes[slot]!, word, values[slot] as T)
     })
-  }
-
-  private clear(): void {
-    this.allocate(this.hashes.length)
   }
 
   private allocate(size: number): void {
