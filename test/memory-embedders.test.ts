@@ -12,6 +12,7 @@ import { createEmbedder } from '../src/engine/memory/embedders/create.js'
 import { LocalEmbedder, fnv1a } from '../src/engine/memory/embedders/local.js'
 import { OpenAIEmbedder } from '../src/engine/memory/embedders/openai.js'
 import { StemHashEmbedder } from '../src/engine/memory/embedders/stem-hash.js'
+import { Lexicon } from '../src/engine/memory/core/lexicon.js'
 import { MemoryStore } from '../src/engine/memory/store.js'
 import { memoryConfig } from './support/schema-defaults.js'
 
@@ -162,6 +163,14 @@ describe('StemHashEmbedder (the default local embedder)', () => {
     })
     assert.ok(embedder.embedText('the and of a').every((x) => x === 0), 'stop words and single letters carry nothing')
     assert.throws(() => embedder.embedText(''), /empty/)
+  })
+
+  test('a lexicon that starts over (its word limit reached) gives the same vectors as a fresh one', async () => {
+    const texts = [...SAMPLES, ...Array.from({ length: 40 }, (_, i) => `word${i} shared words ${SAMPLES[i % SAMPLES.length]} tail${i * 7}`)]
+    const restarting = new StemHashEmbedder({ lexicon: new Lexicon({ limit: 16 }) })
+    for (let round = 0; round < 2; round++) {
+      for (const text of texts) assert.deepEqual(restarting.embedText(text), new StemHashEmbedder().embedText(text), text)
+    }
   })
 
   test('inflections share their stem: closer than under the word scheme; stop words do not count', () => {

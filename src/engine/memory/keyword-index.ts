@@ -2,11 +2,11 @@
 //
 // Tokens are SPEC §12's (split on anything not a Unicode letter or digit, so accented and
 // non-Latin words stay whole), then wink-nlp-utils' English stop words and Porter2 stems as
-// `bm25.stopWords` / `bm25.stem` say. Each distinct word's term id (or "stop word") is memoised:
-// stemming costs ≈ 2.7 µs a token, and the same words recur.
+// `bm25.stopWords` / `bm25.stem` say. Each distinct word's term id (or "stop word") is memoised by
+// word number (core/lexicon.ts): stemming costs ≈ 2.7 µs a token, and the same words recur.
+import { Lexicon, WordNumberCache } from './core/lexicon.js'
 import type { Bm25Core } from './core/ranking-core.js'
 import { Vocabulary, createTermOf, unicodeTokens } from './core/text-prep.js'
-import { WordTable } from './core/word-table.js'
 import type { KeyFilter, ScoredKey } from './contract.js'
 
 export interface KeywordIndexOptions {
@@ -19,14 +19,15 @@ const STOP_WORD = -1
 export class KeywordIndex {
   private readonly vocabulary = new Vocabulary()
   private readonly term: (word: string) => string | undefined
-  /** Word → term id (assigned when first indexed), or STOP_WORD. */
-  private readonly words: WordTable<number>
+  /** Word number → term id (assigned when first indexed), or STOP_WORD. */
+  private readonly termIds: WordNumberCache
   /** A document's term ids, reused across adds. */
   private ids = new Uint32Array(1024)
 
-  constructor(private readonly bm25: Bm25Core<number>, options: KeywordIndexOptions) {
+  /** `lexicon`: shared with the local embedder, so that a document is tokenised once for both. */
+  constructor(private readonly bm25: Bm25Core<number>, options: KeywordIndexOptions, private readonly lexicon = new Lexicon()) {
     this.term = createTermOf(options)
-    this.words = new WordTable((word) => {
+    this.termIds = new WordNumberCache(lexicon, (word) => {
       const term = this.term(word)
       return term === undefined ? STOP_WORD : this.vocabulary.id(term)
     })
@@ -38,11 +39,23 @@ export class KeywordIndex {
   }
 
   add(key: number, text: string): void {
-    const words = this.words.valuesOf(text)
+    this.bm25.add(key, this.termsOf(this.lexicon.numbersOf(text)))
+  }
+
+  /** Indexes a document by the term ids `termsOf` gave for it. */
+  addTerms(key: number, terms: Uint32Array): void {
+    this.bm25.add(key, terms)
+  }
+
+  /** The term ids of a text's word numbers, stop words left out (a reused buffer: copy it to keep it). */
+  termsOf(words: readonly number[]): Uint32Array {
     if (words.length > this.ids.length) this.ids = new Uint32Array(words.length * 2)
     let n = 0
-    for (let i = 0; i < words.length; i++) if (words[i] !== STOP_WORD) this.ids[n++] = words[i]!
-    this.bm25.add(key, this.ids.subarray(0, n))
+    for (let i = 0; i < words.length; i++) {
+      const id = this.termIds.valueOf(words[i]!)
+      if (id !== STOP_WORD) this.ids[n++] = id
+    }
+    return this.ids.subarray(0, n)
   }
 
   remove(key: number): void {
@@ -87,7 +100,9 @@ export class KeywordIndex {
 
   /** The word's term id, STOP_WORD, or undefined when its term is not indexed. */
   private knownTerm(word: string): number | undefined {
-    const id = this.words.get(word)
+    // Derived only for indexed words: a word the embedder alone has seen must not get a term id.
+    const number = this.lexicon.find(word)
+    const id = number === undefined ? undefined : this.termIds.peek(number)
     if (id !== undefined) return id
     const term = this.term(word)
     return term === undefined ? STOP_WORD : this.vocabulary.get(term)

@@ -12,6 +12,7 @@ import { loadRankingCore, type RankingCore } from './core/ranking-core.js'
 import type { EmbedOptions, Embedder, HitExplanation, KeyFilter, MemoryConfig, MemoryDocument, MemoryHit, MemoryStats, NativeIndexFile, NewDocument, ScoredKey, SearchOptions, VectorIndex } from './contract.js'
 import { DocumentLog, type LogRecord, type StoredDocument, type VectorSpace } from './document-log.js'
 import { createEmbedder } from './embedders/create.js'
+import { StemHashEmbedder } from './embedders/stem-hash.js'
 import { MISSING_RANK, fuseLegs, mergeVariants } from './hybrid.js'
 import { KeywordIndex } from './keyword-index.js'
 import { QueryExpander } from './query-expansion.js'
@@ -63,6 +64,8 @@ export class MemoryStore {
   private scopedCount = 0
   private vectors: VectorIndex | undefined
   private readonly keywords: KeywordIndex
+  /** The local embedder, when it numbers words with the BM25 leg's lexicon (see `analyse`). */
+  private readonly sharedLexiconEmbedder: StemHashEmbedder | undefined
   private readonly expander = new QueryExpander()
   private readonly notices: string[] = []
   private queue: Promise<unknown> = Promise.resolve()
@@ -79,7 +82,8 @@ export class MemoryStore {
     private nextKey: number,
     private readonly notify: (message: string) => void,
   ) {
-    this.keywords = new KeywordIndex(core.bm25, config.bm25)
+    this.sharedLexiconEmbedder = embedder instanceof StemHashEmbedder ? embedder : undefined
+    this.keywords = new KeywordIndex(core.bm25, config.bm25, this.sharedLexiconEmbedder?.lexicon)
   }
 
   /** Opens (creating it if needed) the store in `dir`, which it locks until `close`. */
@@ -264,7 +268,7 @@ export class MemoryStore {
     const ids: string[] = []
     for (let start = 0; start < docs.length; start += INGEST_BATCH) {
       const batch = docs.slice(start, start + INGEST_BATCH)
-      const vectors = await this.embedder.embed(batch.map((doc) => doc.text), options)
+      const { vectors, terms } = await this.analyse(batch.map((doc) => doc.text), options)
       const space = this.checkSpace(vectors)
       const now = new Date().toISOString()
       const stored = batch.map((doc, i): StoredDocument => {
@@ -277,12 +281,40 @@ export class MemoryStore {
         const previous = this.docs.get(doc.id)
         if (previous) this.unindex(previous)
       }
-      this.index(stored)
+      this.index(stored, terms)
       ids.push(...stored.map((doc) => doc.id))
     }
     this.log.sync()
     this.maybeCompact()
     return ids
+  }
+
+  /**
+   * The texts' vectors and, when the local embedder shares the BM25 leg's lexicon, their BM25 term
+   * ids too, from one tokenisation of each text instead of one per leg.
+   */
+  private async analyse(texts: readonly string[], options: EmbedOptions): Promise<{ vectors: Float32Array[]; terms?: Uint32Array[] }> {
+    const embedder = this.sharedLexiconEmbedder
+    if (!embedder) return { vectors: await this.embedder.embed(texts, options) }
+    const { dimension } = embedder
+    const rows = new Float32Array(texts.length * dimension)
+    const vectors: Float32Array[] = []
+    let buffer = new Uint32Array(texts.length * 64)
+    const ends: number[] = []
+    let end = 0
+    texts.forEach((text, i) => {
+      const words = embedder.lexicon.numbersOf(text)
+      vectors.push(embedder.embedWords(words, rows.subarray(i * dimension, (i + 1) * dimension)))
+      const terms = this.keywords.termsOf(words)
+      if (end + terms.length > buffer.length) {
+        const grown = new Uint32Array(Math.max(end + terms.length, buffer.length * 2))
+        grown.set(buffer.subarray(0, end))
+        buffer = grown
+      }
+      buffer.set(terms, end)
+      ends.push((end += terms.length))
+    })
+    return { vectors, terms: ends.map((stop, i) => buffer.subarray(i === 0 ? 0 : ends[i - 1], stop)) }
   }
 
   /** The store's vector space, set by the first vectors; vectors of another dimension are refused. */
@@ -349,11 +381,13 @@ export class MemoryStore {
     this.scopedCount++
   }
 
-  private index(docs: readonly StoredDocument[]): void {
-    for (const doc of docs) {
+  /** `terms`: the docs' BM25 term ids when `analyse` gave them (else their texts are tokenised here). */
+  private index(docs: readonly StoredDocument[], terms?: readonly Uint32Array[]): void {
+    docs.forEach((doc, i) => {
       this.track(doc)
-      this.keywords.add(doc.key, doc.text)
-    }
+      if (terms) this.keywords.addTerms(doc.key, terms[i]!)
+      else this.keywords.add(doc.key, doc.text)
+    })
     this.addVectors(docs)
   }
 

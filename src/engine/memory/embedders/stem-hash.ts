@@ -16,7 +16,7 @@
 // its rare words — SMART's lnc.ltc weighting.
 import type { EmbedOptions, Embedder } from '../contract.js'
 import { createTermOf } from '../core/text-prep.js'
-import { WordTable } from '../core/word-table.js'
+import { Lexicon, WordNumberCache } from '../core/lexicon.js'
 import { FeatureArena } from './feature-arena.js'
 import { fnv1a } from './local.js'
 
@@ -37,19 +37,24 @@ export class StemHashEmbedder implements Embedder {
   readonly dimension: number
   private readonly termOf = createTermOf({ stem: true, stopWords: true })
   private readonly features = new FeatureArena()
-  /** Word → its index in `features`, or STOP_WORD. When the table is cleared, so is the arena. */
-  private readonly words = new WordTable<number>(
-    (word) => {
-      const term = this.termOf(word)
-      return term === undefined ? STOP_WORD : this.addFeatures(word, term)
-    },
-    { onClear: () => this.features.clear() },
-  )
+  /** Numbers the words of every text embedded; a store shares it with its BM25 leg (see `embedWords`). */
+  readonly lexicon: Lexicon
+  /** Word number → its index in `features`, or STOP_WORD. When the lexicon starts over, so does the arena. */
+  private readonly featureIndex: WordNumberCache
   /** The distinct words of the text being embedded, in first-seen order. */
   private distinct = new Int32Array(256)
   private texts = 0
 
-  constructor(options: { dimension?: number } = {}) {
+  constructor(options: { dimension?: number; lexicon?: Lexicon } = {}) {
+    this.lexicon = options.lexicon ?? new Lexicon()
+    this.featureIndex = new WordNumberCache(
+      this.lexicon,
+      (word) => {
+        const term = this.termOf(word)
+        return term === undefined ? STOP_WORD : this.addFeatures(word, term)
+      },
+      () => this.features.clear(),
+    )
     this.dimension = options.dimension ?? 256
     if (!Number.isInteger(this.dimension) || this.dimension < 1) throw new RangeError(`embedding dimension must be a positive integer, got ${this.dimension}`)
     this.id = `local:stems+${GRAM}gram@${GRAM_WEIGHT}:signed:${this.dimension}`
@@ -68,14 +73,18 @@ export class StemHashEmbedder implements Embedder {
 
   private embedInto(text: string, vector: Float32Array, termWeight: ((word: string) => number) | undefined): Float32Array {
     if (text === '') throw new RangeError('cannot embed an empty text')
+    return this.embedWords(this.lexicon.numbersOf(text), vector, termWeight)
+  }
+
+  /** Embeds a text given as the numbers `lexicon.numbersOf` gave its tokens, into `vector` (zeroed). */
+  embedWords(words: readonly number[], vector: Float32Array, termWeight?: (word: string) => number): Float32Array {
     const current = ++this.texts
     const features = this.features
-    const words = this.words.valuesOf(text)
     if (words.length > this.distinct.length) this.distinct = new Int32Array(words.length * 2)
     const distinct = this.distinct
     let n = 0
     for (let i = 0; i < words.length; i++) {
-      const word = words[i]!
+      const word = this.featureIndex.valueOf(words[i]!)
       if (word !== STOP_WORD && features.count(word, current)) distinct[n++] = word
     }
     const { buckets, values } = features
