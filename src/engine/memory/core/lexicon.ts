@@ -7,15 +7,13 @@
 import { WordTable } from './word-table.js'
 
 export class Lexicon {
-  private readonly words: string[] = []
   private readonly listeners: (() => void)[] = []
-  private readonly table: WordTable<number>
+  private readonly table: WordTable
 
   constructor(options: { limit?: number } = {}) {
-    this.table = new WordTable((word) => this.words.push(word) - 1, {
+    this.table = new WordTable({
       limit: options.limit,
       onClear: () => {
-        this.words.length = 0
         for (const listener of this.listeners) listener()
       },
     })
@@ -23,16 +21,16 @@ export class Lexicon {
 
   /** The numbers of the text's tokens, in order, repeats included (a reused array: use it before the next call). */
   numbersOf(text: string): readonly number[] {
-    return this.table.valuesOf(text)
+    return this.table.numbersOf(text)
   }
 
   /** The number of a word already seen (never assigns one). */
   find(word: string): number | undefined {
-    return this.table.get(word)
+    return this.table.find(word)
   }
 
   word(number: number): string {
-    return this.words[number]!
+    return this.table.word(number)
   }
 
   onClear(listener: () => void): void {

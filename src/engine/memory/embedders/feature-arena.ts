@@ -2,16 +2,7 @@
 // order words were first seen. A word is then one small integer: embedding a text reads its words'
 // features from contiguous memory instead of chasing an object and two small arrays per word
 // (which, with tens of thousands of distinct words, made cache misses most of the embedder's time).
-
-/** Grows a typed array by doubling, keeping its contents. */
-function grown<A extends Int32Array | Float32Array | Float64Array>(array: A, needed: number): A {
-  if (needed <= array.length) return array
-  let length = array.length
-  while (length < needed) length *= 2
-  const bigger = new (array.constructor as new (n: number) => A)(length)
-  bigger.set(array)
-  return bigger
-}
+import { grown } from '../core/grow.js'
 
 export class FeatureArena {
   /** Word w's features are entries starts[w] … starts[w + 1] − 1. */
