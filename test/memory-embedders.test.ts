@@ -12,7 +12,7 @@ import { createEmbedder } from '../src/engine/memory/embedders/create.js'
 import { LocalEmbedder, fnv1a } from '../src/engine/memory/embedders/local.js'
 import { OpenAIEmbedder } from '../src/engine/memory/embedders/openai.js'
 import { StemHashEmbedder } from '../src/engine/memory/embedders/stem-hash.js'
-import { Lexicon } from '../src/engine/memory/core/lexicon.js'
+import { WordTable } from '../src/engine/memory/core/word-table.js'
 import { MemoryStore } from '../src/engine/memory/store.js'
 import { memoryConfig } from './support/schema-defaults.js'
 
@@ -167,7 +167,7 @@ describe('StemHashEmbedder (the default local embedder)', () => {
 
   test('a lexicon that starts over (its word limit reached) gives the same vectors as a fresh one', async () => {
     const texts = [...SAMPLES, ...Array.from({ length: 40 }, (_, i) => `word${i} shared words ${SAMPLES[i % SAMPLES.length]} tail${i * 7}`)]
-    const restarting = new StemHashEmbedder({ lexicon: new Lexicon({ limit: 16 }) })
+    const restarting = new StemHashEmbedder({ lexicon: new WordTable({ limit: 16 }) })
     for (let round = 0; round < 2; round++) {
       for (const text of texts) assert.deepEqual(restarting.embedText(text), new StemHashEmbedder().embedText(text), text)
     }

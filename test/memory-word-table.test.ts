@@ -41,7 +41,8 @@ describe('WordTable', () => {
     const words = Array.from({ length: 20_000 }, (_, i) => `w${i.toString(36)}x`)
     for (const limit of [100, 1 << 18]) {
       let clears = 0
-      const table = new WordTable({ limit, onClear: () => clears++ })
+      const table = new WordTable({ limit })
+      table.onClear(() => clears++)
       // One text never spans a clear: its numbers come from one generation, past the limit if need be.
       const first = [...table.numbersOf(words.join(' '))]
       assert.deepEqual(first, words.map((_, i) => i))

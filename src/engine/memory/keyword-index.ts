@@ -3,10 +3,11 @@
 // Tokens are SPEC §12's (split on anything not a Unicode letter or digit, so accented and
 // non-Latin words stay whole), then wink-nlp-utils' English stop words and Porter2 stems as
 // `bm25.stopWords` / `bm25.stem` say. Each distinct word's term id (or "stop word") is memoised by
-// word number (core/lexicon.ts): stemming costs ≈ 2.7 µs a token, and the same words recur.
-import { Lexicon, WordNumberCache } from './core/lexicon.js'
+// word number (core/word-number-cache.ts): stemming costs ≈ 2.7 µs a token, and the same words recur.
+import { WordNumberCache } from './core/word-number-cache.js'
 import type { Bm25Core } from './core/ranking-core.js'
 import { Vocabulary, createTermOf, unicodeTokens } from './core/text-prep.js'
+import { WordTable } from './core/word-table.js'
 import type { KeyFilter, ScoredKey } from './contract.js'
 
 export interface KeywordIndexOptions {
@@ -25,7 +26,7 @@ export class KeywordIndex {
   private ids = new Uint32Array(1024)
 
   /** `lexicon`: shared with the local embedder, so that a document is tokenised once for both. */
-  constructor(private readonly bm25: Bm25Core<number>, options: KeywordIndexOptions, private readonly lexicon = new Lexicon()) {
+  constructor(private readonly bm25: Bm25Core<number>, options: KeywordIndexOptions, private readonly lexicon = new WordTable()) {
     this.term = createTermOf(options)
     this.termIds = new WordNumberCache(lexicon, (word) => {
       const term = this.term(word)

@@ -1,6 +1,7 @@
 // Dense numbers for the distinct words of SPEC §12's tokenisation (lowercase, split on anything
-// not a Unicode letter or digit, longer than one UTF-8 byte), in first-seen order: what the
-// lexicon (lexicon.ts) hands the BM25 leg and the local embedder.
+// not a Unicode letter or digit, longer than one UTF-8 byte), in first-seen order. A store's BM25
+// leg and local embedder share one table, so that a text is tokenised once for both; each keeps
+// what it derives from a word by number (word-number-cache.ts).
 //
 // Ingest looks up every token of every document, and a Map<string> lookup needs the token as a
 // string first: split, lowercase, hash. For an ASCII text the table instead scans the characters,
@@ -36,16 +37,20 @@ export class WordTable {
   /** Reused by `numbersOf`. */
   private readonly found: number[] = []
   private readonly limit: number
-  private readonly onClear: (() => void) | undefined
+  private readonly clearListeners: (() => void)[] = []
 
   /**
    * A table holding `limit` words or more drops them all before its next `numbersOf` or `numberOf`
    * (never in the middle of a text, so one text's numbers always come from one generation) and
-   * calls `onClear` then.
+   * calls its `onClear` listeners then.
    */
-  constructor(options: { limit?: number; onClear?: () => void } = {}) {
+  constructor(options: { limit?: number } = {}) {
     this.limit = options.limit ?? DEFAULT_LIMIT
-    this.onClear = options.onClear
+  }
+
+  /** Runs `listener` whenever the table drops its words (every number becomes invalid). */
+  onClear(listener: () => void): void {
+    this.clearListeners.push(listener)
   }
 
   get size(): number {
@@ -85,7 +90,7 @@ export class WordTable {
     if (this.words.length < this.limit) return
     this.slots = new Int32Array(this.slots.length)
     this.words.length = 0
-    this.onClear?.()
+    for (const listener of this.clearListeners) listener()
   }
 
   /** The word's number; when absent, a new one if `assign`, else −1. */

@@ -12,15 +12,11 @@ export class FeatureArena {
   /** The text being embedded when the word was last counted (see `count`), and its count there. */
   private seenIn = new Float64Array(1 << 12)
   private counts = new Int32Array(1 << 12)
-  private readonly words: string[] = []
-
-  get size(): number {
-    return this.words.length
-  }
+  private size = 0
 
   /** Stores a word's features; returns its index. */
-  add(word: string, buckets: readonly number[], values: readonly number[]): number {
-    const index = this.words.length
+  add(buckets: readonly number[], values: readonly number[]): number {
+    const index = this.size++
     const start = this.starts[index]!
     const end = start + buckets.length
     this.buckets = grown(this.buckets, end)
@@ -34,12 +30,7 @@ export class FeatureArena {
     this.counts = grown(this.counts, index + 1)
     this.starts[index + 1] = end
     this.seenIn[index] = 0
-    this.words.push(word)
     return index
-  }
-
-  word(index: number): string {
-    return this.words[index]!
   }
 
   start(index: number): number {
@@ -70,6 +61,6 @@ export class FeatureArena {
 
   /** Forgets every word (their indexes become invalid). */
   clear(): void {
-    this.words.length = 0
+    this.size = 0
   }
 }

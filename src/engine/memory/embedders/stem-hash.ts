@@ -16,7 +16,8 @@
 // its rare words — SMART's lnc.ltc weighting.
 import type { EmbedOptions, Embedder } from '../contract.js'
 import { createTermOf } from '../core/text-prep.js'
-import { Lexicon, WordNumberCache } from '../core/lexicon.js'
+import { WordNumberCache } from '../core/word-number-cache.js'
+import { WordTable } from '../core/word-table.js'
 import { FeatureArena } from './feature-arena.js'
 import { fnv1a } from './local.js'
 
@@ -29,7 +30,7 @@ const PAD = '#'
 
 const step = (hash: number, byte: number): number => Math.imul(hash ^ byte, 0x01000193)
 
-/** A word's value in the word table: its index in the feature arena. */
+/** A stop word's feature index (other words have their index in the feature arena). */
 const STOP_WORD = -1
 
 export class StemHashEmbedder implements Embedder {
@@ -38,15 +39,15 @@ export class StemHashEmbedder implements Embedder {
   private readonly termOf = createTermOf({ stem: true, stopWords: true })
   private readonly features = new FeatureArena()
   /** Numbers the words of every text embedded; a store shares it with its BM25 leg (see `embedWords`). */
-  readonly lexicon: Lexicon
+  readonly lexicon: WordTable
   /** Word number → its index in `features`, or STOP_WORD. When the lexicon starts over, so does the arena. */
   private readonly featureIndex: WordNumberCache
-  /** The distinct words of the text being embedded, in first-seen order. */
+  /** The numbers of the distinct non-stop words of the text being embedded, in first-seen order. */
   private distinct = new Int32Array(256)
   private texts = 0
 
-  constructor(options: { dimension?: number; lexicon?: Lexicon } = {}) {
-    this.lexicon = options.lexicon ?? new Lexicon()
+  constructor(options: { dimension?: number; lexicon?: WordTable } = {}) {
+    this.lexicon = options.lexicon ?? new WordTable()
     this.featureIndex = new WordNumberCache(
       this.lexicon,
       (word) => {
@@ -84,16 +85,16 @@ export class StemHashEmbedder implements Embedder {
     const distinct = this.distinct
     let n = 0
     for (let i = 0; i < words.length; i++) {
-      const word = this.featureIndex.valueOf(words[i]!)
-      if (word !== STOP_WORD && features.count(word, current)) distinct[n++] = word
+      const index = this.featureIndex.valueOf(words[i]!)
+      if (index !== STOP_WORD && features.count(index, current)) distinct[n++] = words[i]!
     }
     const { buckets, values } = features
     for (let d = 0; d < n; d++) {
-      const word = distinct[d]!
-      const count = features.countOf(word)
-      const weight = termWeight ? termWeight(features.word(word)) : 1
+      const index = this.featureIndex.valueOf(distinct[d]!)
+      const count = features.countOf(index)
+      const weight = termWeight ? termWeight(this.lexicon.word(distinct[d]!)) : 1
       const scale = count === 1 ? weight : weight * (1 + Math.log(count))
-      for (let i = features.start(word), end = features.end(word); i < end; i++) vector[buckets[i]!]! += scale * values[i]!
+      for (let i = features.start(index), end = features.end(index); i < end; i++) vector[buckets[i]!]! += scale * values[i]!
     }
     let sum = 0
     for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!
@@ -116,6 +117,6 @@ export class StemHashEmbedder implements Embedder {
       const weight = i === 0 ? 1 : gramWeight
       return step(hash, SIGN_MARK) < 0 ? -weight : weight
     })
-    return this.features.add(word, buckets, values)
+    return this.features.add(buckets, values)
   }
 }
