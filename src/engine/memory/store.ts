@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { AgentorError } from '../errors.js'
+import { grown } from './core/grow.js'
 import { loadRankingCore, type RankingCore } from './core/ranking-core.js'
 import type { EmbedOptions, Embedder, HitExplanation, KeyFilter, MemoryConfig, MemoryDocument, MemoryHit, MemoryStats, NativeIndexFile, NewDocument, ScoredKey, SearchOptions, VectorIndex } from './contract.js'
 import { DocumentLog, type LogRecord, type StoredDocument, type VectorSpace } from './document-log.js'
@@ -306,11 +307,7 @@ export class MemoryStore {
       const words = embedder.lexicon.numbersOf(text)
       vectors.push(embedder.embedWords(words, rows.subarray(i * dimension, (i + 1) * dimension)))
       const terms = this.keywords.termsOf(words)
-      if (end + terms.length > buffer.length) {
-        const grown = new Uint32Array(Math.max(end + terms.length, buffer.length * 2))
-        grown.set(buffer.subarray(0, end))
-        buffer = grown
-      }
+      buffer = grown(buffer, end + terms.length)
       buffer.set(terms, end)
       ends.push((end += terms.length))
     })
