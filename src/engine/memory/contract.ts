@@ -79,6 +79,8 @@ export interface VectorIndex {
   /** `vectors` holds keys.length rows, row-major; an existing key is replaced. */
   add(keys: readonly number[], vectors: Float32Array): void
   remove(keys: readonly number[]): void
+  /** A copy of a key's vector, from an index that keeps its vectors readable (the store then keeps none of its own). */
+  vectorOf?(key: number): Float32Array | undefined
   /** Best first, at most k, only keys the filter accepts. */
   search(query: Float32Array, k: number, filter?: KeyFilter): ScoredKey[]
   /** Writes the index to `file` when it has a file format of its own (FAISS); undefined when it cannot now. */

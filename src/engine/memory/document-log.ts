@@ -38,8 +38,12 @@ import type { MemoryDocument, NativeIndexFile } from './contract.js'
 /** A document as the store holds it: with its numeric key (unique for ever, never reused) and embedding. */
 export interface StoredDocument extends MemoryDocument {
   key: number
-  vector: Float32Array
+  /** Absent when the vector index keeps the only copy (`VectorIndex.vectorOf`). */
+  vector?: Float32Array
 }
+
+/** A document as it is written and read, embedding included. */
+export type EmbeddedDocument = StoredDocument & { vector: Float32Array }
 
 /** The vector space the stored embeddings belong to. */
 export interface VectorSpace {
@@ -47,12 +51,12 @@ export interface VectorSpace {
   dimension: number
 }
 
-export type LogRecord = { op: 'add'; doc: StoredDocument } | { op: 'delete'; id: string; key: number }
+export type LogRecord = { op: 'add'; doc: EmbeddedDocument } | { op: 'delete'; id: string; key: number }
 
 export interface PersistedState {
   /** Undefined for a new, empty store. */
   space?: VectorSpace
-  docs: Map<string, StoredDocument>
+  docs: Map<string, EmbeddedDocument>
   /** Keys of the snapshot's documents (what its saved FAISS index holds). */
   snapshotKeys: Set<number>
   nextKey: number
@@ -82,12 +86,16 @@ const LOG_FILE = /^log\.(\d+)\.bin$/
 const FAISS_FILE = /^vectors\.(\d+)\.faiss$/
 const TEMP_FILE = /^\..*\.tmp$/
 const NEWLINE = 0x0a
+/** The largest encoding buffer `append` keeps for the next one. */
+const KEEP_ENCODE_BYTES = 16 << 20
 
 export class DocumentLog {
   private fd: number | undefined
   private logSize = 0
   private snapshotSize = 0
   private closed = false
+  /** Reused across appends: fresh memory for every batch costs a page fault per 4 KiB written. */
+  private encodeBuffer = Buffer.alloc(0)
 
   private constructor(
     readonly dir: string,
@@ -139,7 +147,7 @@ export class DocumentLog {
       this.fd = openSync(join(this.dir, `log.${this.generation}.bin`), 'a')
       this.logSize = fstatSync(this.fd).size
     }
-    const bytes = encodeRecords(this.logSize === 0 ? [{ op: 'open', ...space }, ...records] : records, this.logSize === 0)
+    const bytes = encodeRecords(this.logSize === 0 ? [{ op: 'open', ...space }, ...records] : records, this.logSize === 0, (capacity) => this.bufferOf(capacity))
     writeAll(this.fd, bytes)
     this.logSize += bytes.length
   }
@@ -153,7 +161,7 @@ export class DocumentLog {
    * Writes the whole state as a new snapshot (and the native index through `saveNative`), then
    * starts a new log generation and deletes the older files.
    */
-  snapshot(docs: readonly StoredDocument[], space: VectorSpace, nextKey: number, saveNative?: (file: string) => NativeIndexFile | undefined): void {
+  snapshot<D extends StoredDocument>(docs: readonly D[], vectorOf: (doc: D) => Float32Array, space: VectorSpace, nextKey: number, saveNative?: (file: string) => NativeIndexFile | undefined): void {
     this.check()
     const nextLog = this.generation + 1
     let native: NativeIndexFile | undefined
@@ -172,7 +180,7 @@ export class DocumentLog {
     const fd = openSync(temp, 'wx')
     let size: number
     try {
-      size = writeSnapshot(fd, header, docs)
+      size = writeSnapshot(fd, header, docs, vectorOf)
       if (this.fsync) fsyncSync(fd)
     } finally {
       closeSync(fd)
@@ -198,6 +206,14 @@ export class DocumentLog {
     if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
     unlock(this.dir)
+  }
+
+  /** A buffer of `capacity` bytes or more, kept for the next append unless it is very large. */
+  private bufferOf(capacity: number): Buffer {
+    if (capacity <= this.encodeBuffer.length) return this.encodeBuffer
+    const buffer = Buffer.allocUnsafe(Math.max(capacity, 2 * this.encodeBuffer.length))
+    if (buffer.length <= KEEP_ENCODE_BYTES) this.encodeBuffer = buffer
+    return buffer
   }
 
   private check(): void {
@@ -256,8 +272,8 @@ function unlock(dir: string): void {
 
 type Frame = LogRecord | ({ op: 'open' } & VectorSpace)
 
-/** The records framed as one buffer, after the file's magic line when `first`. */
-function encodeRecords(records: readonly Frame[], first: boolean): Buffer {
+/** The records framed as one buffer (a part of `bufferOf(capacity)`), after the file's magic line when `first`. */
+function encodeRecords(records: readonly Frame[], first: boolean, bufferOf: (capacity: number) => Buffer): Buffer {
   const jsons = records.map((record) => {
     if (record.op !== 'add') return JSON.stringify(record)
     const { id, key, text, metadata, session, createdAt, updatedAt } = record.doc
@@ -266,7 +282,7 @@ function encodeRecords(records: readonly Frame[], first: boolean): Buffer {
   // At most 3 UTF-8 bytes per UTF-16 unit: sizing by that skips a pass over every text to count its bytes.
   let capacity = first ? LOG_MAGIC.length : 0
   records.forEach((record, i) => (capacity += 12 + 3 * jsons[i]!.length + (record.op === 'add' ? record.doc.vector.byteLength : 0)))
-  const bytes = Buffer.allocUnsafe(capacity)
+  const bytes = bufferOf(capacity)
   let offset = first ? LOG_MAGIC.copy(bytes) : 0
   records.forEach((record, i) => {
     const start = offset
@@ -284,7 +300,7 @@ function encodeRecords(records: readonly Frame[], first: boolean): Buffer {
   return bytes.subarray(0, offset)
 }
 
-function docFields(value: Record<string, unknown>): Omit<StoredDocument, 'vector'> | undefined {
+function docFields(value: Record<string, unknown>): Omit<EmbeddedDocument, 'vector'> | undefined {
   const { id, key, text, metadata, session, createdAt, updatedAt } = value
   if (typeof id !== 'string' || !Number.isSafeInteger(key) || typeof text !== 'string' || typeof createdAt !== 'string' || typeof updatedAt !== 'string') return undefined
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return undefined
@@ -368,13 +384,13 @@ function headerBytes(header: SnapshotHeader): Buffer {
 }
 
 /** Returns the bytes written. */
-function writeSnapshot(fd: number, header: SnapshotHeader, docs: readonly StoredDocument[]): number {
+function writeSnapshot<D extends StoredDocument>(fd: number, header: SnapshotHeader, docs: readonly D[], vectorOf: (doc: D) => Float32Array): number {
   let written = writeAll(fd, headerBytes(header))
   const rowsPerChunk = Math.max(1, Math.floor((4 << 20) / (header.dimension * 4 || 1)))
   for (let start = 0; start < docs.length; start += rowsPerChunk) {
     const chunk = docs.slice(start, start + rowsPerChunk)
     const rows = new Float32Array(chunk.length * header.dimension)
-    chunk.forEach((doc, i) => rows.set(doc.vector, i * header.dimension))
+    chunk.forEach((doc, i) => rows.set(vectorOf(doc), i * header.dimension))
     written += writeAll(fd, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength))
   }
   for (let start = 0; start < docs.length; start += 4096) {

@@ -11,7 +11,7 @@ import { AgentorError } from '../errors.js'
 import { grown } from './core/grow.js'
 import { loadRankingCore, type RankingCore } from './core/ranking-core.js'
 import type { EmbedOptions, Embedder, HitExplanation, KeyFilter, MemoryConfig, MemoryDocument, MemoryHit, MemoryStats, NativeIndexFile, NewDocument, ScoredKey, SearchOptions, VectorIndex } from './contract.js'
-import { DocumentLog, type LogRecord, type StoredDocument, type VectorSpace } from './document-log.js'
+import { DocumentLog, type EmbeddedDocument, type LogRecord, type StoredDocument, type VectorSpace } from './document-log.js'
 import { createEmbedder } from './embedders/create.js'
 import { StemHashEmbedder } from './embedders/stem-hash.js'
 import { MISSING_RANK, fuseLegs, mergeVariants } from './hybrid.js'
@@ -103,10 +103,10 @@ export class MemoryStore {
         }
         if (docs.length > 0) {
           space = await reembed(embedder, docs)
-          log.snapshot(docs, space, state.nextKey)
+          log.snapshot(docs, ownVector, space, state.nextKey)
         } else {
           // Empty: a new log generation, whose first record names the new embedder.
-          log.snapshot([], space, state.nextKey)
+          log.snapshot([], ownVector, space, state.nextKey)
           space = undefined
         }
         native = undefined
@@ -272,16 +272,15 @@ export class MemoryStore {
       const { vectors, terms } = await this.analyse(batch.map((doc) => doc.text), options)
       const space = this.checkSpace(vectors)
       const now = new Date().toISOString()
-      const stored = batch.map((doc, i): StoredDocument => {
+      const replaced: StoredDocument[] = []
+      const stored = batch.map((doc, i): EmbeddedDocument => {
         const id = doc.id ?? this.newId()
         const previous = this.docs.get(id)
+        if (previous) replaced.push(previous)
         return { id, key: this.nextKey++, text: doc.text, metadata: doc.metadata ?? {}, ...(doc.session === undefined ? {} : { session: doc.session }), createdAt: previous?.createdAt ?? now, updatedAt: now, vector: vectors[i]! }
       })
       this.log.append(stored.map((doc): LogRecord => ({ op: 'add', doc })), space)
-      for (const doc of stored) {
-        const previous = this.docs.get(doc.id)
-        if (previous) this.unindex(previous)
-      }
+      for (const previous of replaced) this.unindex(previous)
       this.index(stored, terms)
       ids.push(...stored.map((doc) => doc.id))
     }
@@ -342,7 +341,7 @@ export class MemoryStore {
   }
 
   /** Builds the in-memory indexes from loaded documents (in key order). */
-  private load(docs: StoredDocument[], saved: { native: NativeIndexFile; snapshotKeys: Set<number> } | undefined): void {
+  private load(docs: EmbeddedDocument[], saved: { native: NativeIndexFile; snapshotKeys: Set<number> } | undefined): void {
     for (const doc of docs) this.track(doc)
     for (const doc of docs) this.keywords.add(doc.key, doc.text)
     if (!this.space) return
@@ -358,14 +357,22 @@ export class MemoryStore {
     }
   }
 
-  private addVectors(docs: readonly StoredDocument[]): void {
+  /** Hands the documents' vectors to the vector index; they keep none when it keeps them readable (`vectorOf`). */
+  private addVectors(docs: readonly EmbeddedDocument[]): void {
     const dim = this.space!.dimension
+    const vectors = this.vectors!
     for (let start = 0; start < docs.length; start += INGEST_BATCH) {
       const batch = docs.slice(start, start + INGEST_BATCH)
-      const rows = new Float32Array(batch.length * dim)
-      batch.forEach((doc, i) => rows.set(doc.vector, i * dim))
-      this.vectors!.add(batch.map((doc) => doc.key), rows)
+      vectors.add(batch.map((doc) => doc.key), rowsOf(batch, dim))
     }
+    if (vectors.vectorOf) dropVectors(docs)
+  }
+
+  /** A document's vector: its own, else the vector index's copy. */
+  private vectorOf(doc: StoredDocument): Float32Array {
+    const vector = doc.vector ?? this.vectors?.vectorOf?.(doc.key)
+    if (!vector) throw new Error(`memory: document ${doc.id} has no vector`)
+    return vector
   }
 
   private track(doc: StoredDocument): void {
@@ -379,7 +386,7 @@ export class MemoryStore {
   }
 
   /** `terms`: the docs' BM25 term ids when `analyse` gave them (else their texts are tokenised here). */
-  private index(docs: readonly StoredDocument[], terms?: readonly Uint32Array[]): void {
+  private index(docs: readonly EmbeddedDocument[], terms?: readonly Uint32Array[]): void {
     docs.forEach((doc, i) => {
       this.track(doc)
       if (terms) this.keywords.addTerms(doc.key, terms[i]!)
@@ -413,7 +420,7 @@ export class MemoryStore {
   private snapshot(): void {
     if (!this.space || this.log.logBytes === 0) return
     const vectors = this.vectors
-    this.log.snapshot([...this.docs.values()], this.space, this.nextKey, vectors?.save && ((file) => vectors.save!(file)))
+    this.log.snapshot([...this.docs.values()], (doc) => this.vectorOf(doc), this.space, this.nextKey, vectors?.save && ((file) => vectors.save!(file)))
   }
 
   /** What a search needs: variants, their vectors, the session's filter, the sizes. */
@@ -448,7 +455,7 @@ export class MemoryStore {
   }
 }
 
-async function reembed(embedder: Embedder, docs: StoredDocument[]): Promise<VectorSpace> {
+async function reembed(embedder: Embedder, docs: EmbeddedDocument[]): Promise<VectorSpace> {
   for (let start = 0; start < docs.length; start += INGEST_BATCH) {
     const batch = docs.slice(start, start + INGEST_BATCH)
     const vectors = await embedder.embed(batch.map((doc) => doc.text))
@@ -456,6 +463,25 @@ async function reembed(embedder: Embedder, docs: StoredDocument[]): Promise<Vect
   }
   return { embedder: embedder.id, dimension: docs[0]!.vector.length }
 }
+
+/**
+ * The documents' vectors as one row-major array: a view when they already lie back to back in one
+ * buffer (an embedded batch, a loaded snapshot), else a copy.
+ */
+function rowsOf(docs: readonly EmbeddedDocument[], dim: number): Float32Array {
+  const first = docs[0]!.vector
+  const adjacent = docs.every(({ vector }, i) => vector.buffer === first.buffer && vector.byteOffset === first.byteOffset + i * dim * 4)
+  if (adjacent) return new Float32Array(first.buffer, first.byteOffset, docs.length * dim)
+  const rows = new Float32Array(docs.length * dim)
+  docs.forEach((doc, i) => rows.set(doc.vector, i * dim))
+  return rows
+}
+
+function dropVectors(docs: readonly StoredDocument[]): void {
+  for (const doc of docs) doc.vector = undefined
+}
+
+const ownVector = (doc: EmbeddedDocument): Float32Array => doc.vector
 
 /** Equal scores ordered by key, so that results do not depend on slot or row layout. */
 function deterministic(hits: ScoredKey[]): ScoredKey[] {

@@ -93,6 +93,7 @@ interface RawExports {
   vecSet(row: number, src: number): void
   vecAdd(src: number): number
   vecRemove(row: number): number
+  vecRow(row: number): number
   vecFilter(): number
   vecSearch(src: number, k: number, useFilter: number, simd: number): number
   vecLive(): number
@@ -423,6 +424,13 @@ export class VectorCore<Id extends DocId = DocId> {
     const row = this.x.vecAdd(ptr)
     this.rowOf.set(id, row)
     this.idOf[row] = id
+  }
+
+  /** A copy of the id's vector, or undefined. */
+  get(id: Id): Float32Array | undefined {
+    const row = this.rowOf.get(id)
+    const ptr = row === undefined ? 0 : this.x.vecRow(row)
+    return ptr === 0 ? undefined : new Float32Array(this.x.memory.buffer, ptr, this.dimension).slice()
   }
 
   remove(id: Id): boolean {

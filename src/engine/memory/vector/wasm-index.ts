@@ -17,6 +17,10 @@ export class WasmVectorIndex implements VectorIndex {
     keys.forEach((key, i) => this.vectors.add(key, vectors.subarray(i * dim, (i + 1) * dim)))
   }
 
+  vectorOf(key: number): Float32Array | undefined {
+    return this.vectors.get(key)
+  }
+
   remove(keys: readonly number[]): void {
     for (const key of keys) this.vectors.remove(key)
   }

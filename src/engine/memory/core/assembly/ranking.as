@@ -30,8 +30,14 @@ declare function hostLog(x: f64): f64
 // ---------------------------------------------------------------------------------------------
 // Raw buffers
 
+// For arrays read only below their length: the new tail is left as it is, since zeroing it would
+// touch memory (a page fault per 4 KiB on this VM) that may never be used.
+function resized(ptr: usize, newBytes: usize): usize {
+  return ptr == 0 ? heap.alloc(newBytes) : heap.realloc(ptr, newBytes)
+}
+
 function growBuffer(ptr: usize, oldBytes: usize, newBytes: usize): usize {
-  let p: usize = ptr == 0 ? heap.alloc(newBytes) : heap.realloc(ptr, newBytes)
+  let p = resized(ptr, newBytes)
   if (newBytes > oldBytes) memory.fill(p + oldBytes, 0, newBytes - oldBytes)
   return p
 }
@@ -229,7 +235,7 @@ function ensureSlots(n: i32): void {
 function ensureFwd(n: usize): void {
   if (n <= fwdCap) return
   let cap = max<usize>(n, max<usize>(fwdCap << 1, 16384))
-  fwd = growBuffer(fwd, fwdCap << 2, cap << 2)
+  fwd = resized(fwd, cap << 2)
   fwdCap = cap
 }
 
@@ -242,7 +248,7 @@ function appendPosting(t: u32, slot: u32, tf: u32): void {
   let p = load<usize>(tPost + ta)
   if (len == cap) {
     let nc: u32 = cap == 0 ? 4 : cap << 1
-    p = growBuffer(p, <usize>cap << 3, <usize>nc << 3)
+    p = resized(p, <usize>nc << 3)
     store<usize>(tPost + ta, p)
     store<u32>(tPCap + ta, nc)
   }
@@ -610,6 +616,11 @@ export function vecRemove(row: i32): i32 {
   store<u32>(vFree + (<usize>(vFreeLen++) << 2), <u32>row)
   vLive--
   return 1
+}
+
+// Address of a live row's dim floats, or 0.
+export function vecRow(row: i32): usize {
+  return row >= 0 && row < vRows && load<u8>(vAlive + <usize>row) != 0 ? rowPtr(row) : 0
 }
 
 // A zeroed row bitmap (bit r of word r>>5) for the JS side to fill before a filtered search.
