@@ -345,6 +345,37 @@ describe('vector scan', () => {
   }
 })
 
+describe('bounded vector search (int8 copies, exact rescoring)', () => {
+  // The default search must return exactly what scoring every row in f32 returns: same ids, same
+  // order, same scores, whatever the data. These sets are built to make the int8 bounds work hard.
+  const cases: [string, number, (rand: () => number, i: number) => Float32Array][] = [
+    ['near-ties: one vector plus tiny noise', 64, (rand) => Float32Array.from({ length: 64 }, (_, j) => (j % 7) / 7 + (rand() - 0.5) * 1e-6)],
+    ['unnormalised, magnitudes from 1e-4 to 1e3', 48, (rand, i) => Float32Array.from({ length: 48 }, () => (rand() - 0.5) * 10 ** ((i % 8) - 4))],
+    ['one huge component per row (coarse int8 steps)', 33, (rand, i) => Float32Array.from({ length: 33 }, (_, j) => (j === i % 33 ? 50 : rand() - 0.5))],
+    ['sparse rows, many exact duplicates', 256, (_, i) => Float32Array.from({ length: 256 }, (_, j) => (j === i % 5 || j === 200 ? 1 : 0))],
+    ['3 dimensions', 3, (rand) => Float32Array.from({ length: 3 }, () => rand() - 0.5)],
+    ['3072 dimensions', 3072, (rand) => Float32Array.from({ length: 3072 }, () => rand() - 0.5)],
+  ]
+  for (const [name, dim, row] of cases) {
+    test(`equals the exhaustive f32 scan: ${name}`, async () => {
+      const rand = seededRandom(dim * 31 + name.length).next
+      const core = await loadRankingCore<number>()
+      const count = dim > 1000 ? 600 : 3000
+      for (let i = 0; i < count; i++) core.vectors.add(i, row(rand, i))
+      for (let i = 0; i < count; i += 4) core.vectors.remove(i)
+      for (let i = 1; i < count; i += 9) core.vectors.add(i, row(rand, i + 1))
+      const session = new Set(Array.from({ length: count }, (_, i) => i).filter((i) => i % 3 === 1))
+      const queries = [...Array.from({ length: 12 }, (_, i) => row(rand, i * 13 + 5)), Float32Array.from({ length: dim }, () => rand() - 0.5), new Float32Array(dim)]
+      for (const q of queries) {
+        for (const k of [1, 10, 30, count]) {
+          assert.deepEqual(core.vectors.search(q, k), core.vectors.searchExhaustive(q, k), `k ${k}`)
+          assert.deepEqual(core.vectors.search(q, k, session), core.vectors.searchExhaustive(q, k, session), `k ${k}, filtered`)
+        }
+      }
+    })
+  }
+})
+
 describe('RRF fusion and top-k', () => {
   const A = ['a', 'b', 'c']
   const B = ['c', 'd', 'a']
@@ -430,7 +461,7 @@ describe('timing (printed, not asserted)', () => {
     console.log(msg)
   })
 
-  test('SIMD scan at 100k × 256 vs scalar WASM vs plain JS', async (t) => {
+  test('vector scan at 100k × 256: int8 + rescoring, f32 SIMD, scalar WASM, plain JS', async (t) => {
     const dim = 256
     const n = 100_000
     const rand = seededRandom(5).next
@@ -455,7 +486,8 @@ describe('timing (printed, not asserted)', () => {
       for (const q of queries) fn(q)
       return (performance.now() - t0) / queries.length
     }
-    const simd = time((q) => core.vectors.search(q, 10))
+    const bounded = time((q) => core.vectors.search(q, 10))
+    const simd = time((q) => core.vectors.searchExhaustive(q, 10))
     const scalar = time((q) => core.vectors.searchScalar(q, 10))
     const session = new Set(Array.from({ length: 5000 }, (_, i) => i * 20))
     const filtered = time((q) => core.vectors.search(q, 10, session))
@@ -469,7 +501,7 @@ describe('timing (printed, not asserted)', () => {
       }
       return core.topK(scores, 10)
     })
-    const msg = `vector scan 100k × 256, top-10: WASM SIMD ${simd.toFixed(2)} ms/query, WASM scalar ${scalar.toFixed(2)} ms, plain JS ${js.toFixed(2)} ms; SIMD with a 5k-id filter ${filtered.toFixed(2)} ms`
+    const msg = `vector scan 100k × 256, top-10: WASM int8 scan + exact rescoring ${bounded.toFixed(2)} ms/query, WASM SIMD f32 scan ${simd.toFixed(2)} ms, WASM scalar ${scalar.toFixed(2)} ms, plain JS ${js.toFixed(2)} ms; SIMD with a 5k-id filter ${filtered.toFixed(2)} ms`
     t.diagnostic(msg)
     console.log(msg)
   })

@@ -96,6 +96,7 @@ interface RawExports {
   vecRow(row: number): number
   vecFilter(): number
   vecSearch(src: number, k: number, useFilter: number, simd: number): number
+  vecSearchBounded(src: number, k: number, useFilter: number): number
   vecLive(): number
   vecRows(): number
   vecDim(): number
@@ -444,18 +445,24 @@ export class VectorCore<Id extends DocId = DocId> {
 
   /**
    * The k rows with the largest dot product with `query`, best first (ties: lower row). `filter`
-   * restricts the scan to the given ids, or to the ids a predicate accepts.
+   * restricts the scan to the given ids, or to the ids a predicate accepts. Exact: it scans the
+   * rows' int8 copies and scores exactly every row whose error bound leaves it a chance.
    */
   search(query: ArrayLike<number>, k = 10, filter?: VectorFilter<Id>): ScoredId<Id>[] {
-    return this.scan(query, k, filter, 1)
+    return this.scan(query, k, filter, 'bounded')
+  }
+
+  /** The same search scoring every row in f32 SIMD (for measurement and as the reference). */
+  searchExhaustive(query: ArrayLike<number>, k = 10, filter?: VectorFilter<Id>): ScoredId<Id>[] {
+    return this.scan(query, k, filter, 'simd')
   }
 
   /** The same search with a scalar loop instead of SIMD (for measurement). */
   searchScalar(query: ArrayLike<number>, k = 10, filter?: VectorFilter<Id>): ScoredId<Id>[] {
-    return this.scan(query, k, filter, 0)
+    return this.scan(query, k, filter, 'scalar')
   }
 
-  private scan(query: ArrayLike<number>, k: number, filter: VectorFilter<Id> | undefined, simd: number): ScoredId<Id>[] {
+  private scan(query: ArrayLike<number>, k: number, filter: VectorFilter<Id> | undefined, kernel: 'bounded' | 'simd' | 'scalar'): ScoredId<Id>[] {
     if (query.length === 0) throw new RangeError('empty query vector')
     if (this.rowOf.size === 0 || k <= 0) return []
     if (query.length !== this.dimension) throw new RangeError(`query length ${query.length} differs from the index dimension ${this.dimension}`)
@@ -480,7 +487,7 @@ export class VectorCore<Id extends DocId = DocId> {
       }
     }
     const ptr = this.copyIn(query)
-    const n = x.vecSearch(ptr, Math.floor(k), useFilter, simd)
+    const n = kernel === 'bounded' ? x.vecSearchBounded(ptr, Math.floor(k), useFilter) : x.vecSearch(ptr, Math.floor(k), useFilter, kernel === 'simd' ? 1 : 0)
     return readResults(x, n, (row) => this.idOf[row]!)
   }
 
