@@ -18,7 +18,7 @@ import type { EmbedOptions, Embedder } from '../contract.js'
 import { createTermOf } from '../core/text-prep.js'
 import { WordNumberCache } from '../core/word-number-cache.js'
 import { WordTable } from '../core/word-table.js'
-import { FeatureArena } from './feature-arena.js'
+import { FeatureArena, featureCode } from './feature-arena.js'
 import { fnv1a } from './local.js'
 
 const GRAM = 3
@@ -44,7 +44,11 @@ export class StemHashEmbedder implements Embedder {
   private readonly featureIndex: WordNumberCache
   /** The numbers of the distinct non-stop words of the text being embedded, in first-seen order. */
   private distinct = new Int32Array(256)
-  private texts = 0
+  /** Scratch of `addFeatures`. */
+  private readonly gramStarts: number[] = []
+  private readonly gramCodes: number[] = []
+  /** The vector being summed (zero between texts). */
+  private readonly sums: Float32Array
 
   constructor(options: { dimension?: number; lexicon?: WordTable } = {}) {
     this.lexicon = options.lexicon ?? new WordTable()
@@ -58,6 +62,7 @@ export class StemHashEmbedder implements Embedder {
     )
     this.dimension = options.dimension ?? 256
     if (!Number.isInteger(this.dimension) || this.dimension < 1) throw new RangeError(`embedding dimension must be a positive integer, got ${this.dimension}`)
+    this.sums = new Float32Array(this.dimension)
     this.id = `local:stems+${GRAM}gram@${GRAM_WEIGHT}:signed:${this.dimension}`
   }
 
@@ -77,46 +82,56 @@ export class StemHashEmbedder implements Embedder {
     return this.embedWords(this.lexicon.numbersOf(text), vector, termWeight)
   }
 
-  /** Embeds a text given as the numbers `lexicon.numbersOf` gave its tokens, into `vector` (zeroed). */
+  /** Embeds a text given as the numbers `lexicon.numbersOf` gave its tokens, into `vector` (overwritten). */
   embedWords(words: readonly number[], vector: Float32Array, termWeight?: (word: string) => number): Float32Array {
-    const current = ++this.texts
     const features = this.features
+    features.nextText()
     if (words.length > this.distinct.length) this.distinct = new Int32Array(words.length * 2)
     const distinct = this.distinct
     let n = 0
     for (let i = 0; i < words.length; i++) {
       const index = this.featureIndex.valueOf(words[i]!)
-      if (index !== STOP_WORD && features.count(index, current)) distinct[n++] = words[i]!
+      if (index !== STOP_WORD && features.count(index)) distinct[n++] = words[i]!
     }
-    const { buckets, values } = features
+    // Summed in a scratch vector that stays in the cache, then written to `vector` in one pass.
+    const sums = this.sums
     for (let d = 0; d < n; d++) {
       const index = this.featureIndex.valueOf(distinct[d]!)
       const count = features.countOf(index)
       const weight = termWeight ? termWeight(this.lexicon.word(distinct[d]!)) : 1
-      const scale = count === 1 ? weight : weight * (1 + Math.log(count))
-      for (let i = features.start(index), end = features.end(index); i < end; i++) vector[buckets[i]!]! += scale * values[i]!
+      features.addTo(sums, index, count === 1 ? weight : weight * (1 + Math.log(count)))
     }
     let sum = 0
-    for (let i = 0; i < vector.length; i++) sum += vector[i]! * vector[i]!
-    if (sum === 0) return vector
-    const inverse = 1 / Math.sqrt(sum)
-    for (let i = 0; i < vector.length; i++) vector[i]! *= inverse
+    for (let i = 0; i < sums.length; i++) sum += sums[i]! * sums[i]!
+    const inverse = sum === 0 ? 0 : 1 / Math.sqrt(sum)
+    for (let i = 0; i < sums.length; i++) {
+      vector[i] = sums[i]! * inverse
+      sums[i] = 0
+    }
     return vector
   }
 
-  /** Stores the word's features (its stem, then its trigrams) with their signed weights; returns its index. */
+  /** Stores the word's features (its stem, then its trigrams) with their signs; returns its index. */
   private addFeatures(word: string, term: string): number {
-    // Code points, so that a trigram never splits a surrogate pair.
-    const chars = Array.from(PAD + word + PAD)
-    const grams = Math.max(1, chars.length - GRAM + 1)
-    const hashes = [step(fnv1a(term), TERM_MARK)]
-    for (let g = 0; g < grams; g++) hashes.push(step(fnv1a(chars.slice(g, g + GRAM).join('')), GRAM_MARK))
-    const gramWeight = GRAM_WEIGHT / Math.sqrt(grams)
-    const buckets = hashes.map((hash) => (hash >>> 0) % this.dimension)
-    const values = hashes.map((hash, i) => {
-      const weight = i === 0 ? 1 : gramWeight
-      return step(hash, SIGN_MARK) < 0 ? -weight : weight
-    })
-    return this.features.add(buckets, values)
+    const padded = PAD + word + PAD
+    // Where its code points start (then its end), so that a trigram never splits a surrogate pair.
+    const starts = this.gramStarts
+    starts.length = 0
+    let at = 0
+    for (const char of padded) {
+      starts.push(at)
+      at += char.length
+    }
+    starts.push(at)
+    // A word is not empty, so `#word#` has at least one trigram.
+    const grams = starts.length - GRAM
+    const codes = this.gramCodes
+    codes.length = 0
+    for (let g = 0; g < grams; g++) codes.push(this.code(step(fnv1a(padded, starts[g]!, starts[g + GRAM]!), GRAM_MARK)))
+    return this.features.add(this.code(step(fnv1a(term), TERM_MARK)), codes, GRAM_WEIGHT / Math.sqrt(grams))
+  }
+
+  private code(hash: number): number {
+    return featureCode((hash >>> 0) % this.dimension, step(hash, SIGN_MARK) < 0)
   }
 }
