@@ -6,30 +6,29 @@
 // word number (core/word-number-cache.ts): stemming costs ≈ 2.7 µs a token, and the same words recur.
 import { WordNumberCache } from './core/word-number-cache.js'
 import type { Bm25Core } from './core/ranking-core.js'
-import { Vocabulary, createTermOf, unicodeTokens } from './core/text-prep.js'
-import { WordTable } from './core/word-table.js'
+import { Vocabulary, unicodeTokens } from './core/text-prep.js'
+import type { WordTable } from './core/word-table.js'
+import type { WordTerms } from './core/word-terms.js'
 import type { KeyFilter, ScoredKey } from './contract.js'
-
-export interface KeywordIndexOptions {
-  stem: boolean
-  stopWords: boolean
-}
 
 const STOP_WORD = -1
 
 export class KeywordIndex {
   private readonly vocabulary = new Vocabulary()
-  private readonly term: (word: string) => string | undefined
+  private readonly lexicon: WordTable
   /** Word number → term id (assigned when first indexed), or STOP_WORD. */
   private readonly termIds: WordNumberCache
   /** A document's term ids, reused across adds. */
   private ids = new Uint32Array(1024)
 
-  /** `lexicon`: shared with the local embedder, so that a document is tokenised once for both. */
-  constructor(private readonly bm25: Bm25Core<number>, options: KeywordIndexOptions, private readonly lexicon = new WordTable()) {
-    this.term = createTermOf(options)
-    this.termIds = new WordNumberCache(lexicon, (word) => {
-      const term = this.term(word)
+  /** `wordTerms` (and their lexicon) may be the local embedder's, so that a document is tokenised and stemmed once for both. */
+  constructor(
+    private readonly bm25: Bm25Core<number>,
+    private readonly wordTerms: WordTerms,
+  ) {
+    this.lexicon = wordTerms.lexicon
+    this.termIds = new WordNumberCache(this.lexicon, (number) => {
+      const term = wordTerms.of(number)
       return term === undefined ? STOP_WORD : this.vocabulary.id(term)
     })
   }
@@ -105,7 +104,7 @@ export class KeywordIndex {
     const number = this.lexicon.find(word)
     const id = number === undefined ? undefined : this.termIds.peek(number)
     if (id !== undefined) return id
-    const term = this.term(word)
+    const term = this.wordTerms.termOf(word)
     return term === undefined ? STOP_WORD : this.vocabulary.get(term)
   }
 }

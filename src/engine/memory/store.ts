@@ -10,6 +10,8 @@ import path from 'node:path'
 import { AgentorError } from '../errors.js'
 import { grown } from './core/grow.js'
 import { loadRankingCore, type RankingCore } from './core/ranking-core.js'
+import { WordTable } from './core/word-table.js'
+import { WordTerms } from './core/word-terms.js'
 import type { EmbedOptions, Embedder, HitExplanation, KeyFilter, MemoryConfig, MemoryDocument, MemoryHit, MemoryStats, NativeIndexFile, NewDocument, ScoredKey, SearchOptions, VectorIndex } from './contract.js'
 import { DocumentLog, type EmbeddedDocument, type LogRecord, type StoredDocument, type VectorSpace } from './document-log.js'
 import { createEmbedder } from './embedders/create.js'
@@ -84,7 +86,9 @@ export class MemoryStore {
     private readonly notify: (message: string) => void,
   ) {
     this.sharedLexiconEmbedder = embedder instanceof StemHashEmbedder ? embedder : undefined
-    this.keywords = new KeywordIndex(core.bm25, config.bm25, this.sharedLexiconEmbedder?.lexicon)
+    const embedderTerms = this.sharedLexiconEmbedder?.terms
+    const terms = embedderTerms?.matches(config.bm25) ? embedderTerms : new WordTerms(this.sharedLexiconEmbedder?.lexicon ?? new WordTable(), config.bm25)
+    this.keywords = new KeywordIndex(core.bm25, terms)
   }
 
   /** Opens (creating it if needed) the store in `dir`, which it locks until `close`. */

@@ -7,10 +7,10 @@ const UNKNOWN = -2
 export class WordNumberCache {
   private values = new Int32Array(1 << 12).fill(UNKNOWN)
 
-  /** `derive` gives the value of a word (≥ −1); `onClear` runs after the table drops its numbers. */
+  /** `derive` gives the value of a word number (≥ −1); `onClear` runs after the table drops its numbers. */
   constructor(
-    private readonly lexicon: WordTable,
-    private readonly derive: (word: string) => number,
+    lexicon: WordTable,
+    private readonly derive: (number: number) => number,
     onClear?: () => void,
   ) {
     lexicon.onClear(() => {
@@ -32,7 +32,7 @@ export class WordNumberCache {
       this.values.fill(UNKNOWN, known)
     }
     let value = this.values[number]!
-    if (value === UNKNOWN) this.values[number] = value = this.derive(this.lexicon.word(number))
+    if (value === UNKNOWN) this.values[number] = value = this.derive(number)
     return value
   }
 }

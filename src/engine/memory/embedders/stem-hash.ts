@@ -15,9 +15,9 @@
 // idf: documents are embedded once, independent of the collection, while a query still leans on
 // its rare words — SMART's lnc.ltc weighting.
 import type { EmbedOptions, Embedder } from '../contract.js'
-import { createTermOf } from '../core/text-prep.js'
 import { WordNumberCache } from '../core/word-number-cache.js'
 import { WordTable } from '../core/word-table.js'
+import { WordTerms } from '../core/word-terms.js'
 import { FeatureArena, featureCode } from './feature-arena.js'
 import { fnv1a } from './local.js'
 
@@ -36,10 +36,11 @@ const STOP_WORD = -1
 export class StemHashEmbedder implements Embedder {
   readonly id: string
   readonly dimension: number
-  private readonly termOf = createTermOf({ stem: true, stopWords: true })
   private readonly features = new FeatureArena()
   /** Numbers the words of every text embedded; a store shares it with its BM25 leg (see `embedWords`). */
   readonly lexicon: WordTable
+  /** The words' stems (stop words dropped); a store's BM25 leg shares them when it prepares text alike. */
+  readonly terms: WordTerms
   /** Word number → its index in `features`, or STOP_WORD. When the lexicon starts over, so does the arena. */
   private readonly featureIndex: WordNumberCache
   /** The numbers of the distinct non-stop words of the text being embedded, in first-seen order. */
@@ -52,11 +53,12 @@ export class StemHashEmbedder implements Embedder {
 
   constructor(options: { dimension?: number; lexicon?: WordTable } = {}) {
     this.lexicon = options.lexicon ?? new WordTable()
+    this.terms = new WordTerms(this.lexicon, { stem: true, stopWords: true })
     this.featureIndex = new WordNumberCache(
       this.lexicon,
-      (word) => {
-        const term = this.termOf(word)
-        return term === undefined ? STOP_WORD : this.addFeatures(word, term)
+      (number) => {
+        const term = this.terms.of(number)
+        return term === undefined ? STOP_WORD : this.addFeatures(this.lexicon.word(number), term)
       },
       () => this.features.clear(),
     )
