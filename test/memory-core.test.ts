@@ -376,6 +376,25 @@ describe('bounded vector search (int8 copies, exact rescoring)', () => {
   }
 })
 
+describe('a core whose memory is past 2 GiB', () => {
+  // wasm32 returns addresses as i32: above 2 GiB they reach JS negative unless read unsigned.
+  test('vectors, filters and results still work (1M documents reach this)', async () => {
+    const core = await loadRankingCore<number>()
+    // 2 GiB of pages, never touched: the allocator grows past them, so what follows lands above.
+    core.raw.memory.grow(2 ** 31 / 65536)
+    const dim = 64
+    const rand = seededRandom(2).next
+    const vectors = randomUnitVectors(50, dim, rand)
+    vectors.forEach((v, i) => core.vectors.add(i, v))
+    assert.ok(core.raw.vecRow(0) >= 2 ** 31)
+    assert.deepEqual(core.vectors.get(7), vectors[7])
+    const top = core.vectors.search(vectors[3]!, 3, [1, 3, 5])
+    assert.equal(top[0]!.id, 3)
+    assert.deepEqual(top, core.vectors.searchExhaustive(vectors[3]!, 3, [1, 3, 5]))
+    assert.deepEqual(core.topK(new Float32Array([0.1, 0.9, 0.5]), 2).map((hit) => hit.id), [1, 2])
+  })
+})
+
 describe('RRF fusion and top-k', () => {
   const A = ['a', 'b', 'c']
   const B = ['c', 'd', 'a']

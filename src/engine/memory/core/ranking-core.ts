@@ -182,7 +182,20 @@ function attach(instance: WebAssembly.Instance, imports: ImportHolder): WebAssem
   return instance
 }
 
-function readAsString(memory: WebAssembly.Memory, ptr: number): string {
+/** The exports that return an address (a usize): wasm32 hands it to JS as an i32, negative from 2 GiB up. */
+const ADDRESS_EXPORTS = ['scratch', 'resultIds', 'resultScores', 'vecRow', 'vecFilter'] as const
+
+function withUnsignedAddresses(exports: RawExports): RawExports {
+  const raw = { ...exports }
+  for (const name of ADDRESS_EXPORTS) {
+    const address = exports[name] as (...args: number[]) => number
+    raw[name] = (...args: number[]) => address(...args) >>> 0
+  }
+  return raw
+}
+
+function readAsString(memory: WebAssembly.Memory, address: number): string {
+  const ptr = address >>> 0
   if (!ptr) return ''
   const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0]!
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1))
@@ -200,7 +213,7 @@ export class RankingCore<Id extends DocId = DocId> {
   readonly raw: RawExports
 
   constructor(instance: WebAssembly.Instance, options: RankingCoreOptions = {}) {
-    this.raw = instance.exports as unknown as RawExports
+    this.raw = withUnsignedAddresses(instance.exports as unknown as RawExports)
     this.bm25 = new Bm25Core<Id>(this.raw, options)
     this.vectors = new VectorCore<Id>(this.raw, options.dim)
   }
