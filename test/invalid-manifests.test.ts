@@ -95,6 +95,7 @@ const CASES: Record<string, Case> = {
 
   // --- schema: unknown and missing keys --------------------------------------------------------
   'unknown-key-top-level.yaml': { diagnostics: [e(C.unknownKey, 3, 1, { path: '$.instruction', hint: 'did you mean `instructions`?' })] },
+  'unknown-key-collection.yaml': { diagnostics: [e(C.unknownKey, 5, 1, { path: '$["{ image: example/tool }"]' })] },
   'unknown-key-model.yaml': { diagnostics: [e(C.unknownKey, 6, 3, { path: '$.model.temprature', hint: 'did you mean `temperature`?' })] },
   'unknown-key-fallback.yaml': { diagnostics: [e(C.unknownKey, 9, 7, { path: '$.model.fallbacks[0].max_tokens', hint: 'did you mean `maxTokens`?' })] },
   'unknown-key-memory-fusion.yaml': { diagnostics: [e(C.unknownKey, 9, 23, { path: '$.memory.fusion.alpa', hint: 'did you mean `alpha`?' })] },

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs'
-import { Alias, Document, isMap, isPair, isScalar, isSeq, parseDocument, type Node, type YAMLError } from 'yaml'
+import { Alias, Document, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, type Node, type YAMLError } from 'yaml'
 import { Codes, type Diagnostic } from './diagnostics.js'
 import { formatJsonPath, type PathSegment } from './json-path.js'
 
@@ -86,7 +86,7 @@ export function locate(source: ManifestSource, path: readonly PathSegment[], tar
     node = resolveAlias(source, node)
     const last = index === path.length - 1
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment))
+      const pair = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment))
       if (!pair) break
       const keyLocation = nodeLocation(source, pair.key)
       if (last && target === 'key') return keyLocation ?? best ?? startOfFile()
@@ -101,6 +101,15 @@ export function locate(source: ManifestSource, path: readonly PathSegment[], tar
     }
   }
   return best ?? startOfFile()
+}
+
+/** A mapping key as it appears in the parsed value: yaml turns a collection key into its flow text. */
+function keyText(key: unknown): string {
+  if (isScalar(key)) return String(key.value)
+  if (!isCollection(key)) return String(key)
+  const flow = key.clone()
+  flow.flow = true
+  return new Document(flow).toString().trim()
 }
 
 export function locatedDiagnostic(
