@@ -36,9 +36,11 @@ describe('agentor memory', () => {
   })
 
   test('stats and eval report figures', () => {
-    const stats = JSON.parse(cli(['memory', 'stats', manifest, '--json']).stdout) as { documents: number; vectorIndex: string }
+    const stats = JSON.parse(cli(['memory', 'stats', manifest, '--json']).stdout) as { documents: number; vectorIndex: string; rankingCoreBytes: number }
     assert.equal(stats.documents, 3)
     assert.match(stats.vectorIndex, /wasm/)
+    assert.ok(stats.rankingCoreBytes >= 65536, 'the core has at least one WebAssembly page')
+    assert.match(cli(['memory', 'stats', manifest]).stdout, /^in memory {3}ranking core \d+ bytes \(BM25 and vectors\)$/m)
     const queries = join(dir, 'queries.jsonl')
     writeFileSync(queries, `${JSON.stringify({ query: 'tomato sauce', sources: ['notes/cooking.md'] })}\n${JSON.stringify({ query: 'canary release', ids: ['notes/deploy.md#0'] })}\nnot json\n`)
     const evaluated = cli(['memory', 'eval', manifest, queries, '--k', '3', '--json'])

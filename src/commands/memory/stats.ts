@@ -4,7 +4,7 @@ import { manifestArg, openMemory } from '../../cli/open-memory.js'
 
 export default class MemoryStats extends AgentorCommand {
   static override summary = 'Show what the agent\'s memory holds.'
-  static override description = 'Documents (and how many are scoped to sessions), the embedder and vector index in use, BM25 vocabulary, and the size of the files on disk.'
+  static override description = 'Documents (and how many are scoped to sessions), the embedder and vector index in use, BM25 vocabulary, the size of the files on disk, and the memory of the ranking core.'
   static override examples = ['<%= config.bin %> memory stats agents/issue-triage.yaml']
   static override args = manifestArg
   static override flags = { json: Flags.boolean({ description: 'print the figures as JSON' }) }
@@ -22,6 +22,7 @@ export default class MemoryStats extends AgentorCommand {
         `vectors     ${stats.vectorIndex}`,
         `bm25        ${stats.bm25.terms} terms, average length ${stats.bm25.avgdl.toFixed(1)}`,
         `on disk     snapshot ${stats.snapshotBytes} bytes, log ${stats.logBytes} bytes`,
+        `in memory   ranking core ${stats.rankingCoreBytes} bytes (BM25${stats.vectorIndex.startsWith('wasm') ? ' and vectors' : ''})`,
         ...stats.notices.map((notice) => `notice      ${notice}`),
       ].join('\n') + '\n')
     } finally {

@@ -137,6 +137,8 @@ export interface MemoryStats {
   bm25: { terms: number; avgdl: number }
   snapshotBytes: number
   logBytes: number
+  /** WebAssembly memory of the ranking core: the BM25 index, and the vectors with the `wasm` index. */
+  rankingCoreBytes: number
   /** Things the user should know (e.g. FAISS unavailable, fell back to the WASM index). */
   notices: string[]
 }

@@ -212,6 +212,7 @@ export class MemoryStore {
       bm25: { terms: this.keywords.terms, avgdl: bm25.avgdl },
       snapshotBytes: this.log.snapshotBytes,
       logBytes: this.log.logBytes,
+      rankingCoreBytes: this.core.memoryBytes(),
       notices: [...this.notices],
     }
   }
