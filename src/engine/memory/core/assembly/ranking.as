@@ -553,8 +553,9 @@ let vQuery: usize = 0 // f32[vStride]
 let vFilter: usize = 0 // u32[] row bitmap
 let vFilterWords: i32 = 0
 
-// The int8 copy of each row, row ≈ scale·code with codes within ±127: a 16-byte header (f32 scale, f32 ‖row − scale·code‖
-// and f32 ‖scale·code‖, both rounded up, f32 unused) followed by the codes, one i8 per dimension.
+// The int8 copy of each row, row ≈ scale·code with codes within ±127: a 16-byte header (f32 scale,
+// f32 ‖row − scale·code‖ and f32 ‖scale·code‖, both rounded up, f32 unused), then the codes, one i8
+// per dimension.
 // @ts-ignore: decorator
 @inline const CODE_HEADER: i32 = 16
 let vCodeLength: i32 = 0 // code bytes per row: dim rounded up to a multiple of 16
@@ -605,7 +606,7 @@ export function vecInit(dim: i32): i32 {
 // and upper bounds on ‖x − scale·code‖, ‖scale·code‖ and ‖x‖, allowing for the f32 arithmetic:
 // each sum of squares is at most (n + 8)·2⁻²³ relatively low, and each rounded product at most
 // 2⁻²⁴ of its value away.
-let vStage: usize = 0 // f32[vCodeLength]
+let vStage: usize = 0 // f32[vCodeLength] (also the bounded search's query, zero-padded like a row)
 let vQuantised: usize = heap.alloc(32) // f64 scale, error, code norm, norm
 
 function quantise(dst: usize, levels: f32): void {
@@ -696,8 +697,8 @@ export function vecAdd(src: usize): i32 {
     if (row >= vRowCap) {
       let cap = max<i32>(vRowCap * 2, CHUNK_ROWS)
       vAlive = growBuffer(vAlive, <usize>vRowCap, <usize>cap)
-      vCandRow = growBuffer(vCandRow, <usize>vRowCap << 2, <usize>cap << 2)
-      vCandHigh = growBuffer(vCandHigh, <usize>vRowCap << 3, <usize>cap << 3)
+      vCandRow = resized(vCandRow, <usize>cap << 2)
+      vCandHigh = resized(vCandHigh, <usize>cap << 3)
       vRowCap = cap
     }
     vRows++
@@ -829,8 +830,6 @@ export function vecSearch(src: usize, k: i32, useFilter: i32, simd: i32): i32 {
 // are scored exactly, with the same f32 kernel and the same tie rule as the full scan.
 export function vecSearchBounded(src: usize, k: i32, useFilter: i32): i32 {
   if (k <= 0 || vLive == 0) return 0
-  memory.copy(vQuery, src, <usize>vDim << 2)
-  let q = vQuery
   let codeStride = <usize>vCodeStride
   let codeLength = <usize>vCodeLength
   memory.copy(vStage, src, <usize>vDim << 2)
@@ -874,7 +873,7 @@ export function vecSearchBounded(src: usize, k: i32, useFilter: i32): i32 {
   for (let i = 0; i < candidates; i++) {
     if (load<f64>(vCandHigh + (<usize>i << 3)) < floorScore) continue
     let row = <i32>load<u32>(vCandRow + (<usize>i << 2))
-    let d = dotSimd(rowPtr(row), q, bytes)
+    let d = dotSimd(rowPtr(row), vStage, bytes)
     if (hSize < hK || <f64>d > load<f64>(hScore)) heapOffer(<f64>d, <u32>row)
   }
   return heapFinish()
