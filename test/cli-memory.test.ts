@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { after, describe, test } from 'node:test'
 import { runCli, STACK_FRAME } from './support/cli.js'
 
@@ -50,6 +51,23 @@ describe('agentor memory', () => {
     assert.equal(report.queries, 2)
     assert.deepEqual(report.scores.map((score) => score.mode), ['bm25', 'vector', 'hybrid'])
     assert.equal(report.scores[0]!.recallAtK, 1)
+  })
+
+  test('gzipped files are indexed by their text; corrupt gzip and gzip bombs are skipped with the reason', () => {
+    const docs = join(dir, 'gz-docs')
+    mkdirSync(docs)
+    writeFileSync(join(docs, 'changelog.gz'), gzipSync('The zeppelin hangar opens at dawn for maintenance crews.\n'))
+    writeFileSync(join(docs, 'truncated.gz'), gzipSync('Some text that will be cut off before its end.').subarray(0, 12))
+    writeFileSync(join(docs, 'bomb.gz'), gzipSync(Buffer.alloc(9 * 1024 * 1024, 'a')))
+    const indexed = cli(['memory', 'index', manifest, 'gz-docs'])
+    assert.equal(indexed.status, 0, indexed.stderr)
+    assert.match(indexed.stdout, /^indexed 1 file \(1 chunk\), 0 unchanged, 2 skipped/)
+    const output = indexed.stdout + indexed.stderr
+    assert.match(output, /skipped gz-docs\/bomb\.gz: decompresses to more than 8 MiB/)
+    assert.match(output, /skipped gz-docs\/truncated\.gz: corrupt gzip data/)
+    const hits = JSON.parse(cli(['memory', 'search', manifest, 'zeppelin hangar', '--json']).stdout) as { id: string; text: string }[]
+    assert.equal(hits[0]!.id, 'gz-docs/changelog.gz#0')
+    assert.match(hits[0]!.text, /^The zeppelin hangar opens at dawn/)
   })
 
   test('bad input is a usage error without a stack trace', () => {

@@ -4,7 +4,7 @@ import { manifestArg, openMemory } from '../../cli/open-memory.js'
 
 export default class MemoryIndex extends AgentorCommand {
   static override summary = 'Index files into the agent\'s memory.'
-  static override description = 'Splits each file into overlapping chunks (`memory.chunk`), embeds them and adds them to the store; a file whose content hash is already stored is skipped, and a changed file\'s chunks are replaced. Takes files, directories (recursively) and globs.'
+  static override description = 'Splits each file into overlapping chunks (`memory.chunk`), embeds them and adds them to the store; a file whose content hash is already stored is skipped, and a changed file\'s chunks are replaced. Takes files, directories (recursively) and globs; gzipped files (`.gz`, as Debian ships its documentation) are read decompressed, and binary, non-UTF-8 or oversized (8 MiB) files are skipped with the reason.'
   static override examples = ['<%= config.bin %> memory index agents/issue-triage.yaml docs/', "<%= config.bin %> memory index agent.yaml 'notes/**/*.md'"]
   static override strict = false
   static override args = { ...manifestArg, paths: Args.string({ description: 'files, directories or globs to index', required: true }) }
@@ -25,7 +25,7 @@ export default class MemoryIndex extends AgentorCommand {
       if (process.stderr.isTTY) process.stderr.write('\n')
       for (const skipped of summary.skipped) process.stderr.write(`skipped ${skipped.file}: ${skipped.reason}\n`)
       const seconds = (performance.now() - started) / 1000
-      process.stdout.write(`indexed ${summary.indexed} file${summary.indexed === 1 ? '' : 's'} (${summary.chunks} chunks), ${summary.unchanged} unchanged, ${summary.skipped.length} skipped in ${seconds.toFixed(1)} s\n`)
+      process.stdout.write(`indexed ${summary.indexed} file${summary.indexed === 1 ? '' : 's'} (${summary.chunks} chunk${summary.chunks === 1 ? '' : 's'}), ${summary.unchanged} unchanged, ${summary.skipped.length} skipped in ${seconds.toFixed(1)} s\n`)
     } finally {
       await store.close()
     }

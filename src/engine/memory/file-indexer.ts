@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import { relative } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { chunkText } from './chunking.js'
 import type { MemoryConfig } from './contract.js'
 import type { MemoryStore } from './store.js'
@@ -23,10 +24,12 @@ export interface IndexSummary {
 }
 
 const MAX_FILE_BYTES = 8 * 1024 * 1024
+const GZIP_MAGIC = [0x1f, 0x8b]
 
 /**
  * Indexes files into the store as overlapping chunks with ids `<path>#<n>`. A file whose content
- * hash is already stored is skipped; a changed file's old chunks are replaced.
+ * hash is already stored is skipped; a changed file's old chunks are replaced. Gzipped files
+ * (Debian ships most documentation as `.gz`) are indexed by their decompressed text.
  */
 export async function indexFiles(store: MemoryStore, files: readonly string[], baseDir: string, config: MemoryConfig, onProgress?: (progress: IndexProgress) => void): Promise<IndexSummary> {
   const summary: IndexSummary = { files: files.length, indexed: 0, unchanged: 0, skipped: [], chunks: 0, removedChunks: 0 }
@@ -67,10 +70,24 @@ function chunkIdsOf(store: MemoryStore, source: string): string[] {
 function readText(file: string): string | { reason: string } {
   try {
     if (statSync(file).size > MAX_FILE_BYTES) return { reason: `larger than ${MAX_FILE_BYTES / 1048576} MiB` }
-    const bytes = readFileSync(file)
+    const bytes = decompressed(readFileSync(file))
+    if (!bytes) return { reason: `decompresses to more than ${MAX_FILE_BYTES / 1048576} MiB` }
     if (bytes.subarray(0, 8192).includes(0)) return { reason: 'binary' }
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch (error) {
-    return { reason: error instanceof TypeError ? 'not UTF-8 text' : String((error as NodeJS.ErrnoException).code ?? error) }
+    if (error instanceof TypeError) return { reason: 'not UTF-8 text' }
+    const code = (error as NodeJS.ErrnoException).code
+    return { reason: code?.startsWith('Z_') ? 'corrupt gzip data' : String(code ?? error) }
+  }
+}
+
+/** The file's bytes, gunzipped when they are gzip; undefined when that exceeds the size cap (a gzip bomb). */
+function decompressed(bytes: Buffer): Buffer | undefined {
+  if (bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) return bytes
+  try {
+    return gunzipSync(bytes, { maxOutputLength: MAX_FILE_BYTES })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined
+    throw error
   }
 }
