@@ -5,7 +5,7 @@ import { searchFlags } from './search.js'
 
 export default class MemoryExplain extends AgentorCommand {
   static override summary = 'Show why each hit ranks where it does.'
-  static override description = 'For each hit of a search: its rank in the BM25 list, its rank in the vector list, and the fused score alpha/(k + vector rank) + (1 − alpha)/(k + BM25 rank), a missing rank counting as 1000; and the query variant (after expansion) that scored best.'
+  static override description = 'For each hit of a search: its rank in the BM25 list, its rank in the vector list, and the fused score alpha/(k + vector rank) + (1 − alpha)/(k + BM25 rank), a missing rank counting as 1000 (— when the hit is outside that leg\'s candidates, or the leg is weighted 0 by --alpha and not run); and the query variant (after expansion) that scored best.'
   static override examples = ['<%= config.bin %> memory explain agents/issue-triage.yaml "delete a user"']
   static override args = { ...manifestArg, query: Args.string({ description: 'what to look for', required: true }) }
   static override flags = searchFlags

@@ -4,7 +4,7 @@ import { manifestArg, searchMemory } from '../../cli/open-memory.js'
 
 export const searchFlags = {
   'top-k': Flags.integer({ char: 'k', description: 'how many hits', default: 5, min: 1, max: 1000 }),
-  alpha: Flags.string({ description: 'weight of the vector list: 0 = BM25 only, 1 = vectors only (default: memory.fusion.alpha)' }),
+  alpha: Flags.string({ description: 'weight of the vector list: 0 = BM25 only, 1 = vectors only; the leg weighted 0 is not run (default: memory.fusion.alpha)' }),
   session: Flags.string({ description: 'search as this session (sees its scoped documents and unscoped ones)' }),
   json: Flags.boolean({ description: 'print the hits as JSON' }),
 }

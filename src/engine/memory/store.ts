@@ -167,7 +167,7 @@ export class MemoryStore {
     if (!plan) return []
     const lists = plan.variants.map((variant, i) => {
       const vector = this.vectorLeg(plan.queryVectors?.[i], plan.fetch, plan.filter)
-      const bm25 = deterministic(this.keywords.search(variant, plan.fetch, plan.filter))
+      const bm25 = plan.alpha < 1 ? deterministic(this.keywords.search(variant, plan.fetch, plan.filter)) : []
       return fuseLegs(this.core, variant, vector, bm25, { alpha: plan.alpha, rrfK: this.config.fusion.rrfK })
     })
     return mergeVariants(lists, plan.topK).map(({ key, score, explain }) => ({ ...publicHit(this.byKey.get(key)!), score, explain }))
@@ -178,7 +178,7 @@ export class MemoryStore {
     const hits = await this.search(query, options)
     const position = hits.findIndex((hit) => hit.id === id)
     const doc = this.docs.get(id)
-    const plan = await this.plan(query, options)
+    const plan = await this.plan(query, options, { bothLegs: true })
     if (!doc || !plan || (plan.filter && !plan.filter.has(doc.key))) return { id, rank: null, variants: [] }
     const all = plan.filter?.size ?? this.docs.size
     const { alpha, fetch } = plan
@@ -428,15 +428,19 @@ export class MemoryStore {
     this.log.snapshot([...this.docs.values()], (doc) => this.vectorOf(doc), this.space, this.nextKey, vectors?.save && ((file) => vectors.save!(file)))
   }
 
-  /** What a search needs: variants, their vectors, the session's filter, the sizes. */
-  private async plan(query: string, options: SearchOptions) {
+  /**
+   * What a search needs: variants, their vectors, the session's filter, the sizes. A leg whose
+   * weight is 0 is not run (no query embedding at alpha 0, no BM25 at alpha 1) unless `bothLegs`.
+   */
+  private async plan(query: string, options: SearchOptions, { bothLegs = false } = {}) {
     const topK = options.topK ?? 5
     if (query.trim() === '' || topK <= 0 || this.docs.size === 0) return undefined
     const filter = this.filterFor(options)
     if (filter?.size === 0) return undefined
     const variants = (options.expand ?? this.config.queryExpansion) ? this.expander.expand(query) : [query]
-    const queryVectors = this.space ? await this.embedder.embed(variants, { signal: options.signal, termWeight: (word) => this.keywords.idf(word) }) : undefined
     const alpha = Math.min(1, Math.max(0, options.alpha ?? this.config.fusion.alpha))
+    const embedQuery = this.space && (alpha > 0 || bothLegs)
+    const queryVectors = embedQuery ? await this.embedder.embed(variants, { signal: options.signal, termWeight: (word) => this.keywords.idf(word) }) : undefined
     return { topK, filter, variants, queryVectors, alpha, fetch: topK * this.config.fusion.candidateMultiplier }
   }
 

@@ -455,7 +455,7 @@ export interface Memory {
      */
     rrfK?: number;
     /**
-     * Weight of the vector list: 0 is BM25 only, 1 is vectors only.
+     * Weight of the vector list: 0 is BM25 only (the query is not embedded, no vector search runs), 1 is vectors only (no BM25 search runs).
      */
     alpha?: number;
     /**
@@ -1214,7 +1214,7 @@ export interface ResolvedMemory {
      */
     rrfK: number;
     /**
-     * Weight of the vector list: 0 is BM25 only, 1 is vectors only.
+     * Weight of the vector list: 0 is BM25 only (the query is not embedded, no vector search runs), 1 is vectors only (no BM25 search runs).
      */
     alpha: number;
     /**
