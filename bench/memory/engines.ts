@@ -68,8 +68,9 @@ export async function runAgentor(corpus: Corpus, setup: (typeof AGENTOR_CONFIGS)
     const queryMs = await timeQueries(corpus.queries, (q) => s.search(q, { topK: 10, allSessions: true }))
     const bm25Ms = await timeQueries(corpus.queries, (q) => s.search(q, { topK: 10, alpha: 0, allSessions: true }))
     const vectorMs = await timeQueries(corpus.queries, (q) => s.search(q, { topK: 10, alpha: 1, allSessions: true }))
-    // store.search runs both legs whatever alpha is, so the BM25 leg alone is timed on the
-    // store's private KeywordIndex (raw query, candidate window topK × candidateMultiplier = 30).
+    // alpha 0 runs only BM25 but with query expansion and the store's bookkeeping; the BM25 leg
+    // alone is timed on the store's private KeywordIndex (raw query, candidate window topK ×
+    // candidateMultiplier = 30).
     const keywords = (s as unknown as { keywords: { search(q: string, k: number, filter?: unknown): unknown } }).keywords
     const bm25LegMs = await timeQueries(corpus.queries, (q) => keywords.search(q, 10 * config.fusion.candidateMultiplier))
     const vectorTop10: { id: string; score: number }[][] = []
