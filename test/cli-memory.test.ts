@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -66,6 +67,10 @@ describe('agentor memory', () => {
     assert.match(output, /skipped gz-docs\/bomb\.gz: decompresses to more than 8 MiB/)
     assert.match(output, /skipped gz-docs\/truncated\.gz: corrupt gzip data/)
     const hits = JSON.parse(cli(['memory', 'search', manifest, 'zeppelin hangar', '--json']).stdout) as { id: string; text: string }[]
+    assert.equal(spawnSync('mkfifo', [join(docs, 'pipe')]).status, 0)
+    const fifo = cli(['memory', 'index', manifest, join('gz-docs', 'pipe')])
+    assert.equal(fifo.status, 0, fifo.stderr)
+    assert.match(fifo.stderr, /skipped gz-docs\/pipe: not a regular file/, 'a named pipe is reported, not read (reading it would block forever)')
     assert.equal(hits[0]!.id, 'gz-docs/changelog.gz#0')
     assert.match(hits[0]!.text, /^The zeppelin hangar opens at dawn/)
   })

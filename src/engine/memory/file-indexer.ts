@@ -69,7 +69,9 @@ function chunkIdsOf(store: MemoryStore, source: string): string[] {
 
 function readText(file: string): string | { reason: string } {
   try {
-    if (statSync(file).size > MAX_FILE_BYTES) return { reason: `larger than ${MAX_FILE_BYTES / 1048576} MiB` }
+    const stat = statSync(file)
+    if (!stat.isFile()) return { reason: 'not a regular file' }
+    if (stat.size > MAX_FILE_BYTES) return { reason: `larger than ${MAX_FILE_BYTES / 1048576} MiB` }
     const bytes = decompressed(readFileSync(file))
     if (!bytes) return { reason: `decompresses to more than ${MAX_FILE_BYTES / 1048576} MiB` }
     if (bytes.subarray(0, 8192).includes(0)) return { reason: 'binary' }
