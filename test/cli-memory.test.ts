@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { after, describe, test } from 'node:test'
+import { MemoryStore } from '../src/engine/memory/store.js'
 import { runCli, STACK_FRAME } from './support/cli.js'
+import { memoryConfig } from './support/schema-defaults.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'agentor-cli-memory-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -73,6 +75,45 @@ describe('agentor memory', () => {
     assert.match(fifo.stderr, /skipped gz-docs\/pipe: not a regular file/, 'a named pipe is reported, not read (reading it would block forever)')
     assert.equal(hits[0]!.id, 'gz-docs/changelog.gz#0')
     assert.match(hits[0]!.text, /^The zeppelin hangar opens at dawn/)
+  })
+
+  test('--prune deletes the chunks of files gone from, or now skipped under, the given paths, and nothing else', async () => {
+    const synced = join(dir, 'synced')
+    mkdirSync(join(synced, 'sub'), { recursive: true })
+    writeFileSync(join(synced, 'alpha.md'), 'The lighthouse keeper logs every passing ship.\n')
+    writeFileSync(join(synced, 'beta.md'), 'Orchard apples are pressed into cider each autumn.\n')
+    writeFileSync(join(synced, 'sub', 'gamma.md'), 'Glaciers carve valleys over thousands of years.\n')
+    mkdirSync(join(dir, 'globbed'))
+    writeFileSync(join(dir, 'globbed', 'one.txt'), 'Falconry needs patience and leather gloves.\n')
+    writeFileSync(join(dir, 'globbed', 'two.txt'), 'Beekeepers smoke the hive before opening it.\n')
+    const first = cli(['memory', 'index', manifest, 'synced', 'globbed/*.txt', '--prune'])
+    assert.equal(first.status, 0, first.stderr)
+    assert.match(first.stdout, /^indexed 5 files \(5 chunks\), 0 unchanged, 0 skipped, 0 removed \(0 chunks\)/)
+    // A document stored by other means that names a source under synced/ is never pruned.
+    const store = await MemoryStore.open(join(dir, '.agentor', 'memory'), memoryConfig({ vector: { index: 'wasm' }, chunk: { size: 200, overlap: 40 } }))
+    await store.add({ id: 'remembered', text: 'a note about the orchard cider', metadata: { source: 'synced/beta.md', chunk: 0, sha256: 'x' } })
+    await store.close()
+
+    unlinkSync(join(synced, 'beta.md'))
+    writeFileSync(join(synced, 'sub', 'gamma.md'), Buffer.from([0, 1, 2, 3]))
+    unlinkSync(join(dir, 'globbed', 'two.txt'))
+    const sources = () => (JSON.parse(cli(['memory', 'search', manifest, 'orchard cider glaciers beekeepers lighthouse falconry canary', '-k', '50', '--alpha', '0', '--json']).stdout) as { id: string }[]).map((hit) => hit.id).sort()
+    const withoutPrune = cli(['memory', 'index', manifest, 'synced', 'globbed/*.txt'])
+    assert.match(withoutPrune.stdout, /^indexed 0 files \(0 chunks\), 2 unchanged, 1 skipped in/)
+    assert.ok(sources().includes('synced/beta.md#0'), 'without --prune nothing is deleted')
+
+    const pruned = cli(['memory', 'index', manifest, 'synced', 'globbed/*.txt', '--prune'])
+    assert.equal(pruned.status, 0, pruned.stderr)
+    assert.match(pruned.stdout, /^indexed 0 files \(0 chunks\), 2 unchanged, 1 skipped, 3 removed \(3 chunks\)/)
+    assert.deepEqual(sources(), ['globbed/one.txt#0', 'notes/deploy.md#0', 'remembered', 'synced/alpha.md#0'])
+
+    rmSync(synced, { recursive: true })
+    const gone = cli(['memory', 'index', manifest, 'synced', '--prune'])
+    assert.equal(gone.status, 0, gone.stderr)
+    assert.match(gone.stderr, /nothing matches synced any more/)
+    assert.match(gone.stdout, /^indexed 0 files \(0 chunks\), 0 unchanged, 0 skipped, 1 removed \(1 chunk\)/)
+    assert.deepEqual(sources(), ['globbed/one.txt#0', 'notes/deploy.md#0', 'remembered'])
+    assert.equal(cli(['memory', 'index', manifest, 'synced']).status, 2, 'without --prune a missing path is still a usage error')
   })
 
   test('bad input is a usage error without a stack trace', () => {

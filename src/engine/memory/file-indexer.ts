@@ -19,6 +19,8 @@ export interface IndexSummary {
   indexed: number
   unchanged: number
   skipped: { file: string; reason: string }[]
+  /** Sources (paths as stored) indexed or found unchanged. */
+  kept: Set<string>
   chunks: number
   removedChunks: number
 }
@@ -32,7 +34,7 @@ const GZIP_MAGIC = [0x1f, 0x8b]
  * (Debian ships most documentation as `.gz`) are indexed by their decompressed text.
  */
 export async function indexFiles(store: MemoryStore, files: readonly string[], baseDir: string, config: MemoryConfig, onProgress?: (progress: IndexProgress) => void): Promise<IndexSummary> {
-  const summary: IndexSummary = { files: files.length, indexed: 0, unchanged: 0, skipped: [], chunks: 0, removedChunks: 0 }
+  const summary: IndexSummary = { files: files.length, indexed: 0, unchanged: 0, skipped: [], kept: new Set(), chunks: 0, removedChunks: 0 }
   for (const [position, file] of files.entries()) {
     const source = relative(baseDir, file) || file
     const report = (outcome: IndexProgress['outcome'], chunks = 0) => onProgress?.({ file: source, done: position + 1, total: files.length, outcome, chunks })
@@ -46,6 +48,7 @@ export async function indexFiles(store: MemoryStore, files: readonly string[], b
     const previous = chunkIdsOf(store, source)
     if (previous.length > 0 && store.get(previous[0]!)?.metadata.sha256 === sha256) {
       summary.unchanged++
+      summary.kept.add(source)
       report('unchanged')
       continue
     }
@@ -55,6 +58,7 @@ export async function indexFiles(store: MemoryStore, files: readonly string[], b
     if (stale.length) summary.removedChunks += await store.delete(stale)
     await store.upsert(chunks.map((chunk, index) => ({ id: ids[index]!, text: chunk.text, metadata: { source, chunk: chunk.index, offset: chunk.offset, sha256 } })))
     summary.indexed++
+    summary.kept.add(source)
     summary.chunks += chunks.length
     report('indexed', chunks.length)
   }

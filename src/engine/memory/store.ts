@@ -152,6 +152,11 @@ export class MemoryStore {
     })
   }
 
+  /** Every stored document's id. */
+  ids(): IterableIterator<string> {
+    return this.docs.keys()
+  }
+
   get(id: string): MemoryDocument | undefined {
     const doc = this.docs.get(id)
     return doc && publicDocument(doc)

@@ -7,6 +7,7 @@ import type { Skill } from '../contract.js'
 import { SkillError } from '../contract.js'
 import { displayPath, resolveInWorkspace, toSkillError } from '../guards/workspace-path.js'
 import { BINARY_SNIFF_BYTES, looksBinary } from './file-read.js'
+import { plural } from '../../plural.js'
 
 export const DEFAULT_MAX_RESULTS = 100
 export const MAX_RESULTS_LIMIT = 1000
@@ -239,10 +240,6 @@ interface Skipped {
   unreadable: number
   failed: number
   slow: string[]
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`
 }
 
 export const fileSearchSkill: Skill = {

@@ -1,4 +1,5 @@
 import type { RunState, Skill } from '../contract.js'
+import { plural } from '../../plural.js'
 
 /** `1h 2m 5s`, `3m 0s`, `42s`. */
 export function formatDuration(ms: number): string {
@@ -14,10 +15,6 @@ export function formatDuration(ms: number): string {
 function percent(used: number, cap: number): string {
   if (cap <= 0) return ''
   return ` (${((used / cap) * 100).toFixed(1)}%)`
-}
-
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`
 }
 
 function usd(amount: number): string {
