@@ -122,5 +122,8 @@ describe('agentor memory', () => {
       assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`)
       assert.doesNotMatch(result.stderr, STACK_FRAME)
     }
+    // oclif's parser errors keep the part that says what is wrong.
+    assert.match(cli(['memory', 'search', manifest, 'x', '-k', '0']).stderr, /^agentor: Parsing --top-k: Expected an integer greater than or equal to 1 but received: 0\nsee `agentor memory search --help`\n$/)
+    assert.match(cli(['memory', 'search', manifest]).stderr, /^agentor: Missing 1 required arg: query — what to look for\n/)
   })
 })
