@@ -116,6 +116,14 @@ describe('agentor memory', () => {
     assert.equal(cli(['memory', 'index', manifest, 'synced']).status, 2, 'without --prune a missing path is still a usage error')
   })
 
+  test('help describes the memory topic and lists its commands', () => {
+    const top = cli(['--help'])
+    assert.equal(top.status, 0, top.stderr)
+    assert.match(top.stdout, /^ {2}memory {6}Index files into the agent's memory;/m)
+    const memory = cli(['memory', '--help'])
+    assert.deepEqual([...memory.stdout.matchAll(/^ {2}memory (\w+) /gm)].map((match) => match[1]), ['eval', 'explain', 'index', 'search', 'stats'])
+  })
+
   test('bad input is a usage error without a stack trace', () => {
     for (const args of [['memory', 'search', manifest, 'x', '--alpha', '2'], ['memory', 'index', manifest, 'no-such-dir'], ['memory', 'eval', manifest, 'missing.jsonl']]) {
       const result = cli(args)
