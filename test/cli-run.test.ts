@@ -150,13 +150,24 @@ describe('agentor run: input, output and exit status', () => {
     assert.equal(task?.type === 'user_message' && task.content.trim(), 'Summarise the repository')
   })
 
+  test('the task can be the argument after the manifest; with --input as well it is a usage error', () => {
+    const transcripts = transcriptsDir()
+    const result = hello(['What is in this repository?'], transcripts)
+    assert.equal(result.status, 0, result.stderr)
+    assert.equal(result.stdout, `${FIRST_TEXT}\n${FINAL_TEXT}\n`)
+    const both = hello(['Hi', '-i', 'Hello'], transcripts)
+    assert.equal(both.status, 2)
+    assert.match(both.stderr, /^agentor: two tasks: give the task as an argument or with --input, not both\n/)
+    assert.equal(sessionsIn(transcripts).length, 1, 'only the first ran')
+  })
+
   test('no task (empty stdin, blank --input) is a usage error: exit 2', () => {
     const transcripts = transcriptsDir()
     for (const args of [[], ['-i', '   ']]) {
       const result = hello(args, transcripts)
       assert.equal(result.status, 2, result.stderr)
       assert.equal(result.stdout, '')
-      assert.match(result.stderr, /^agentor: no task: give it with --input or on stdin\nsee `agentor run --help`\n$/)
+      assert.match(result.stderr, /^agentor: no task: give it as an argument, with --input or on stdin\nsee `agentor run --help`\n$/)
     }
     assert.deepEqual(sessionsIn(transcripts), [], 'nothing was run')
   })

@@ -5,14 +5,17 @@ export default class Run extends AgentorCommand {
   static override summary = 'Run a task through the agent\'s tool-calling loop.'
   static override description = `Loads and validates the manifest, then runs the task: the assistant's text streams to stdout as it arrives; tool calls, retries and failovers are reported on stderr. Every event is appended to the session's JSONL transcript. Exit status: 0 when the task finishes, 1 when it fails (with the reason), 2 on a usage error.`
   static override examples = [
-    '<%= config.bin %> run agents/hello.yaml -i "What is in this repository?"',
+    '<%= config.bin %> run agents/hello.yaml "What is in this repository?"',
     'echo "Summarise README.md" | <%= config.bin %> run agent.yaml',
     '<%= config.bin %> run agent.yaml --session 20261123T221503Z-3f9a1c -i "And the tests?"',
     '<%= config.bin %> run agent.yaml -i "Hi" --json',
   ]
-  static override args = { manifest: Args.string({ description: 'the agent manifest', required: true }) }
+  static override args = {
+    manifest: Args.string({ description: 'the agent manifest', required: true }),
+    task: Args.string({ description: 'the task (default: --input, else read from stdin)' }),
+  }
   static override flags = {
-    input: Flags.string({ char: 'i', description: 'the task (default: read from stdin)' }),
+    input: Flags.string({ char: 'i', description: 'the task, instead of the argument (useful when it starts with a dash)' }),
     session: Flags.string({ char: 's', description: 'continue this session, with its earlier messages' }),
     json: Flags.boolean({ description: 'print the result, usage and session id as JSON instead of streaming text' }),
     model: Flags.string({ description: 'use this model name instead of the manifest\'s primary model' }),
@@ -22,8 +25,9 @@ export default class Run extends AgentorCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Run)
-    const task = (flags.input ?? (await readTaskFromStdin()))?.trimEnd()
-    if (!task?.trim()) throw new UsageError('no task: give it with --input or on stdin')
+    if (args.task !== undefined && flags.input !== undefined) throw new UsageError('two tasks: give the task as an argument or with --input, not both')
+    const task = (args.task ?? flags.input ?? (await readTaskFromStdin()))?.trimEnd()
+    if (!task?.trim()) throw new UsageError('no task: give it as an argument, with --input or on stdin')
     const [{ loadManifest, ManifestInvalidError }, { compile }, { assertSessionId }, render, { createStyle }, { renderReports }] = await Promise.all([
       import('../engine/manifest/load.js'), import('../engine/compile.js'), import('../engine/transcript/session-id.js'),
       import('../cli/render-events.js'), import('../cli/style.js'), import('../cli/render-diagnostics.js'),
