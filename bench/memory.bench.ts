@@ -3,8 +3,8 @@
 //  - corpora: a seeded synthetic one (--docs N, default 100,000; Zipfian vocabulary of 30k
 //    pseudo-words, 40–80 words per document, 2–3-word queries from the same distribution) and a
 //    small real one (bench/data Debian package descriptions, chunked; queries = synopses).
-//  - agentor (--configs, default all of AGENTOR_CONFIGS): WASM exact scan, FAISS Flat, a FAISS ANN
-//    index; store.add in batches of 1000, fsync off, default local embedder (256-d): embedding is
+//  - agentor (--configs, default all of AGENTOR_CONFIGS): WASM exact scan, FAISS Flat, FAISS ANN
+//    indexes (HNSW; PQ fast-scan refined by SQfp16); store.add in batches of 1000, fsync off, default local embedder (256-d): embedding is
 //    part of ingest and query times. Queries use the default config (alpha 0.5, query expansion
 //    on), topK 10.
 //  - peers (--only agentor skips them, --only peers skips agentor): @orama/orama hybrid (on
@@ -13,7 +13,7 @@
 //  - recall@10 of the FAISS configs' vector-only top 10 against the WASM exact scan's, plain and
 //    counting a hit whose score equals the exact 10th (ties make "the" top 10 ambiguous).
 //  - ingest CPU time and the load average, since the machine may be shared.
-// 1M: `npm run bench:memory -- --docs 1000000 --only agentor --configs wasm,faissHnsw`.
+// 1M: `npm run bench:memory -- --docs 1000000 --only agentor --configs wasm,faissPq --queries 100`.
 // Prints a markdown report and a JSON line. Run with --expose-gc for meaningful memory figures.
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { debianCorpus, syntheticCorpus, type Corpus } from './memory/corpus.js'

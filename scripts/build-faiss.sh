@@ -7,18 +7,25 @@
 # agentor's patch (native/faiss-node/faiss-node.patch: Float32Array input/output,
 # addWithIds, setSearchParameter, C++ exceptions as JS errors).
 #
+# FAISS flavour: on a CPU with AVX2, FMA, F16C and POPCNT the addon links FAISS's AVX2 build of
+# the same Debian sources (scripts/build-faiss-avx2.sh: ≈ 3 min once, then cached), since Debian's
+# libfaiss.a is generic x86-64 and its PQ fast-scan and distance kernels run several times slower;
+# elsewhere, with --generic, or when that build fails (a warning), Debian's libfaiss.a.
+#
 # Output: node_modules/faiss-node/build/Release/faiss-node.node, where faiss-node's own
 # lib/index.js (via `bindings`) finds it. Sources are patched in a COPY
 # (node_modules/faiss-node/.agentor-build/); node_modules/faiss-node/src is never edited.
 #
 # Idempotent: skips the build when the addon's stamp (sha256 of the upstream source, the
-# patch, the header, binding.gyp, this script and the node-addon-api/FAISS versions) is
-# unchanged and the addon loads. Installs missing apt packages (libfaiss-dev libblas-dev
-# liblapack-dev, and g++ make python3 patch if absent) non-interactively; runs
+# patch, the header, binding.gyp, these scripts, the flavour and the node-addon-api/FAISS
+# versions) is unchanged and the addon loads. Installs missing apt packages (libfaiss-dev libblas-dev
+# liblapack-dev, and g++ make python3 patch, plus cmake dpkg-dev for the AVX2 flavour, if absent)
+# non-interactively; runs
 # `apt-get update` only when the package lists are missing or an install fails.
 #
-# Usage: bash scripts/build-faiss.sh [--force] [--optional] [--no-apt] [--openblas]
+# Usage: bash scripts/build-faiss.sh [--force] [--optional] [--no-apt] [--openblas] [--generic]
 #   --force     rebuild even if up to date
+#   --generic   link Debian's generic libfaiss.a even on a CPU with AVX2
 #   --optional  on any failure print a warning and exit 0 (the engine then falls back to its
 #               WebAssembly index); without it failures exit 1
 #   --no-apt    never run apt-get; fail if a system package is missing
@@ -33,13 +40,14 @@ SCRIPT=$(readlink -f "$0")
 cd "$(dirname "$SCRIPT")/.."
 ROOT=$PWD
 
-FORCE=0 OPTIONAL=0 APT=1 OPENBLAS=0
+FORCE=0 OPTIONAL=0 APT=1 OPENBLAS=0 GENERIC=0
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
     --optional) OPTIONAL=1 ;;
     --no-apt) APT=0 ;;
     --openblas) OPENBLAS=1 ;;
+    --generic) GENERIC=1 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$SCRIPT" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-faiss: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
@@ -93,6 +101,11 @@ as_root() {
 missing=()
 wanted=(libfaiss-dev libblas-dev liblapack-dev)
 [ "$OPENBLAS" = 1 ] && wanted+=(libopenblas0-openmp)
+FLAVOUR=generic
+if [ "$GENERIC" = 0 ] && [ "$(grep -m1 -ow -E 'avx2|fma|f16c|popcnt' /proc/cpuinfo 2>/dev/null | sort -u | wc -l)" = 4 ]; then
+  FLAVOUR=avx2
+  wanted+=(dpkg-dev)
+fi
 for p in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
@@ -100,6 +113,7 @@ command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 command -v python3 >/dev/null || missing+=(python3)
 command -v patch >/dev/null || missing+=(patch)
+[ "$FLAVOUR" = avx2 ] && ! command -v cmake >/dev/null && missing+=(cmake)
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$APT" = 1 ] || fail "missing system packages: ${missing[*]} (--no-apt given). Install them with: apt-get install ${missing[*]}"
   command -v apt-get >/dev/null || fail "missing system packages: ${missing[*]}, and there is no apt-get here (this script supports Debian/Ubuntu)."
@@ -145,10 +159,11 @@ ADDON_API_VERSION=$(cd "$PKG_DIR" && node -p "require('node-addon-api/package.js
   || fail "node-addon-api (a dependency of faiss-node) is not installed: run 'npm ci'."
 
 # ---- up to date? --------------------------------------------------------------------------
-stamp_now=$( {
-  sha256sum "$PKG_DIR/src/faiss.cc" "$NATIVE/faiss-node.patch" "$NATIVE/faiss_compat.h" "$NATIVE/binding.gyp" "$SCRIPT" | awk '{ print $1 }'
-  echo "node-addon-api $ADDON_API_VERSION faiss $FAISS_VERSION $(uname -m)"
-} | sha256sum | awk '{ print $1 }')
+stamp() { {
+  sha256sum "$PKG_DIR/src/faiss.cc" "$NATIVE/faiss-node.patch" "$NATIVE/faiss_compat.h" "$NATIVE/binding.gyp" "$SCRIPT" "$ROOT/scripts/build-faiss-avx2.sh" | awk '{ print $1 }'
+  echo "node-addon-api $ADDON_API_VERSION faiss $FAISS_VERSION $(uname -m) $FLAVOUR"
+} | sha256sum | awk '{ print $1 }'; }
+stamp_now=$(stamp)
 
 probe() {
   # Loads the addon through faiss-node's own entry point and checks the patched API is there.
@@ -162,13 +177,22 @@ probe() {
 
 if [ "$FORCE" = 0 ] && [ -f "$OUT" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$stamp_now" ]; then
   if probe >/dev/null; then
-    say "up to date: node_modules/faiss-node/build/Release/faiss-node.node (FAISS $FAISS_VERSION; checked in $(elapsed))"
+    say "up to date: node_modules/faiss-node/build/Release/faiss-node.node (FAISS $FAISS_VERSION, $FLAVOUR; checked in $(elapsed))"
     exit 0
   fi
   say "the existing addon does not load; rebuilding"
 fi
 
 # ---- build -------------------------------------------------------------------------------
+FAISS_LIB=-l:libfaiss.a
+if [ "$FLAVOUR" = avx2 ]; then
+  if AVX2_LIB=$(bash "$ROOT/scripts/build-faiss-avx2.sh"); then
+    FAISS_LIB=$AVX2_LIB LIBFAISS=$AVX2_LIB
+  else
+    say "WARNING: FAISS's AVX2 flavour did not build (above); linking Debian's generic $LIBFAISS instead (PQ fast-scan and flat scans several times slower)"
+    FLAVOUR=generic
+  fi
+fi
 say "building faiss-node $(node -p "require('$PKG_DIR/package.json').version") against FAISS $FAISS_VERSION ($LIBFAISS), node-addon-api $ADDON_API_VERSION, Node $(node --version) headers from $NODEDIR"
 rm -rf "$STAGE"
 mkdir -p "$STAGE/src"
@@ -180,7 +204,7 @@ if ! patch -p1 --batch --forward --quiet -d "$STAGE" <"$NATIVE/faiss-node.patch"
 fi
 
 JOBS=$(nproc 2>/dev/null || echo 2)
-if ! (cd "$STAGE" && node "$NODE_GYP" rebuild --release --nodedir="$NODEDIR" --jobs="$JOBS" >"$STAGE/build.log" 2>&1); then
+if ! (cd "$STAGE" && node "$NODE_GYP" rebuild --release --nodedir="$NODEDIR" --jobs="$JOBS" -- -Dfaiss_lib="$FAISS_LIB" >"$STAGE/build.log" 2>&1); then
   grep -E 'error|Error|undefined reference' "$STAGE/build.log" | head -n 20 >&2 || true
   echo "---- last lines of $STAGE/build.log ----" >&2
   tail -n 25 "$STAGE/build.log" >&2
@@ -195,5 +219,5 @@ if ! err=$(probe); then
   echo "$err" >&2
   fail "the built addon does not load (missing runtime libraries? see above)"
 fi
-echo "$stamp_now" >"$STAMP"
-say "built node_modules/faiss-node/build/Release/faiss-node.node in $(elapsed)"
+stamp >"$STAMP"
+say "built node_modules/faiss-node/build/Release/faiss-node.node ($FLAVOUR) in $(elapsed)"

@@ -166,6 +166,23 @@ describe('native FAISS addon (faiss-node, patched)', { skip: unavailable }, () =
       assert.ok(high > low, `efConstruction 80 (${high}) should beat efConstruction 2 (${low})`)
     })
 
+    test('k_factor_rf on PQ fast-scan refined by SQfp16, inside an IDMap2: labels are the ids', (t) => {
+      const index = faiss.Index.fromFactory(d, 'IDMap2,PQ16x4fs,Refine(SQfp16)')
+      assert.equal(index.isTrained(), false)
+      index.train(x)
+      index.addWithIds(x, Float64Array.from({ length: n }, (_, i) => 3 * i + 1))
+      const recall = (kFactor: number): number => {
+        index.setSearchParameter('k_factor_rf', kFactor)
+        return recallAtK(groundTruth(), index.search(q, k).labels.map((id) => (id - 1) / 3), nq, k)
+      }
+      const r1 = recall(1)
+      const r100 = recall(100)
+      t.diagnostic(`recall@10: k_factor_rf 1 → ${r1}, 100 → ${r100}`)
+      assert.ok(r100 > r1, `k_factor_rf 100 (${r100}) should beat 1 (${r1})`)
+      assert.ok(r100 >= 0.95, `recall@10 at k_factor_rf 100 = ${r100}`)
+      assert.throws(() => index.removeIds([1]), /not implemented/)
+    })
+
     test('nprobe on IVF64,Flat', (t) => {
       const ivf = faiss.Index.fromFactory(d, 'IVF64,Flat')
       assert.equal(ivf.isTrained(), false)

@@ -16,7 +16,7 @@ import { FaissVectorIndex } from '../src/engine/memory/vector/faiss-index.js'
 import { WasmVectorIndex } from '../src/engine/memory/vector/wasm-index.js'
 import { createMemorySkills } from '../src/engine/skills/builtins/memory-store.js'
 import { skillContext } from './support/skill-context.js'
-import { seededRandom } from './support/random.js'
+import { seededRandom, zipfSampler } from './support/random.js'
 import { memoryConfig } from './support/schema-defaults.js'
 
 
@@ -64,6 +64,15 @@ function corpus(n: number, seed = 1, prefix = 'doc'): NewDocument[] {
     text: Array.from({ length: 8 + Math.floor(random() * 13) }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' '),
     metadata: { n: i },
   }))
+}
+
+/** `n` documents of 40–80 words drawn Zipf-wise (s = 1) from 5,000 pseudo-words: the benchmark's corpus, smaller. */
+function zipfCorpus(n: number, seed: number): NewDocument[] {
+  const syllables = ['ka', 'lo', 'mi', 'ren', 'sta', 'vu', 'dor', 'pe', 'qui', 'zan', 'tor', 'bel', 'nu', 'fi', 'gar']
+  const word = (i: number): string => (i < syllables.length ? syllables[i]! : word(Math.floor(i / syllables.length) - 1)) + syllables[i % syllables.length]!
+  const random = seededRandom(seed)
+  const draw = zipfSampler(5000, 1, random.next)
+  return Array.from({ length: n }, (_, i) => ({ id: `z-${i}`, text: Array.from({ length: random.int(40, 80) }, () => word(draw() + syllables.length)).join(' ') }))
 }
 
 const QUERIES = ['deploy rollback', 'database migration error', 'login token cache', 'incident pager alert', 'vector search memory']
@@ -392,7 +401,7 @@ describe('vector indexes', () => {
     const keys = Array.from({ length: n }, (_, i) => 10 * i + 7)
     const vectorOf = (key: number): Float32Array => rows.subarray(((key - 7) / 10) * dim, ((key - 7) / 10 + 1) * dim)
     const wasm = new WasmVectorIndex((await loadRankingCore<number>({ dim })).vectors)
-    const flat = FaissVectorIndex.create({ faiss: faiss.faiss!, dimension: dim, factory: 'Flat', efSearch: 16, efConstruction: 40, nprobe: 1, vectorOf })
+    const flat = FaissVectorIndex.create({ faiss: faiss.faiss!, dimension: dim, factory: 'Flat', efSearch: 16, efConstruction: 40, nprobe: 1, kFactor: 1, vectorOf })
     for (const index of [wasm, flat]) {
       index.add(keys, rows)
       index.remove([17, 27, 1007])
@@ -489,6 +498,43 @@ describe('vector indexes', () => {
       } finally {
         await ivf.close()
         await wasm.close()
+      }
+    })
+
+    test('PQ fast-scan refined by SQfp16: exact until trained, recall@10 against the exact scan set by kFactor; deletes; reopened from its file', async (t) => {
+      const docs = zipfCorpus(5000, 31)
+      const queries = zipfCorpus(60, 32).map((doc) => doc.text.split(' ').slice(0, 3).join(' '))
+      const pq = (kFactor: number) => memoryConfig({ vector: { index: 'faiss', factory: 'PQ32x4fs,Refine(SQfp16)', kFactor } })
+      const dir = tempDir()
+      const [exact, coarse, refined] = [await MemoryStore.open(tempDir(), memoryConfig()), await MemoryStore.open(tempDir(), pq(1)), await MemoryStore.open(dir, pq(40))]
+      const stores = [exact, coarse, refined]
+      const top10 = async (store: MemoryStore): Promise<string[][]> => {
+        const lists: string[][] = []
+        for (const query of queries) lists.push((await store.search(query, { alpha: 1, topK: 10, expand: false })).map((hit) => hit.id))
+        return lists
+      }
+      const recall = (found: string[][], truth: string[][]): number => found.reduce((sum, ids, i) => sum + ids.filter((id) => truth[i]!.includes(id)).length, 0) / (10 * queries.length)
+      try {
+        for (const store of stores) await store.add(docs.slice(0, 4000))
+        assertSameHits(await snapshotResults(refined), await snapshotResults(exact), 'untrained (256 × 16 = 4,096 vectors needed): exact scan')
+        for (const store of stores) await store.add(docs.slice(4000))
+        const deleted = (await exact.search(queries[0]!, { alpha: 1, topK: 3, expand: false })).map((hit) => hit.id)
+        for (const store of stores) await store.delete(deleted)
+        const truth = await top10(exact)
+        const [low, high] = [recall(await top10(coarse), truth), recall(await top10(refined), truth)]
+        t.diagnostic(`recall@10: kFactor 1 → ${low}, kFactor 40 → ${high}`)
+        assert.ok(high >= 0.95 && high > low, `recall@10: kFactor 1 → ${low}, kFactor 40 → ${high}`)
+        assert.ok(!(await top10(refined)).flat().some((id) => deleted.includes(id)))
+        assert.equal(refined.stats().vectorIndex, 'faiss IDMap2,PQ32x4fs,Refine(SQfp16)')
+        const before = await top10(refined)
+        await refined.close()
+        const notices: string[] = []
+        const reopened = await MemoryStore.open(dir, pq(40), { onNotice: (message) => notices.push(message) })
+        stores[2] = reopened
+        assert.deepEqual(notices, [], 'the saved index matched')
+        assert.deepEqual(await top10(reopened), before)
+      } finally {
+        for (const store of stores) await store.close()
       }
     })
 

@@ -1,4 +1,4 @@
-// The engines `npm run bench:memory` measures: agentor's MemoryStore in three vector
+// The engines `npm run bench:memory` measures: agentor's MemoryStore in four vector
 // configurations, and peer libraries (@orama/orama, minisearch, wink-bm25-text-search, bare
 // faiss-node). Each runner builds its index, measures, and drops every reference before returning.
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -45,6 +45,7 @@ export const AGENTOR_CONFIGS = [
   { key: 'wasm', name: 'agentor WASM exact scan', vector: { index: 'wasm' } },
   { key: 'faissFlat', name: 'agentor FAISS Flat', vector: { index: 'faiss', factory: 'Flat' } },
   { key: 'faissHnsw', name: 'agentor FAISS HNSW32 efC20 ef512', vector: { index: 'faiss', factory: 'HNSW32,Flat', efConstruction: 20, efSearch: 512 } },
+  { key: 'faissPq', name: 'agentor FAISS PQ256x4fs,Refine(SQfp16) kFactor 200', vector: { index: 'faiss', factory: 'PQ256x4fs,Refine(SQfp16)', kFactor: 200 } },
 ] as const
 
 export async function runAgentor(corpus: Corpus, setup: (typeof AGENTOR_CONFIGS)[number], progress: (m: string) => void): Promise<EngineResult> {

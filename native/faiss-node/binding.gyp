@@ -1,8 +1,10 @@
 # node-gyp build of faiss-node's src/faiss.cc against a system FAISS (Debian's libfaiss-dev:
-# static libfaiss.a, reference BLAS/LAPACK, GNU OpenMP). Used by scripts/build-faiss.sh,
+# static libfaiss.a, reference BLAS/LAPACK, GNU OpenMP), or against the AVX2 build of the same
+# sources that scripts/build-faiss.sh makes (-Dfaiss_lib=<path to libfaiss_avx2.a>). Used by it,
 # which copies this file, faiss_compat.h and the patched sources into a staging directory
 # inside node_modules/faiss-node/ (so `node-addon-api` resolves as faiss-node's own does).
 {
+  "variables": { "faiss_lib%": "-l:libfaiss.a" },
   "targets": [
     {
       "target_name": "faiss-node",
@@ -21,7 +23,7 @@
         "-include", "<(module_root_dir)/faiss_compat.h"
       ],
       "ldflags": ["-fopenmp", "-Wl,--exclude-libs,ALL"],
-      "libraries": ["-l:libfaiss.a", "-lblas", "-llapack", "-lgomp"]
+      "libraries": ["<(faiss_lib)", "-lblas", "-llapack", "-lgomp"]
     }
   ]
 }

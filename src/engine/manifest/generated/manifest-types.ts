@@ -409,7 +409,7 @@ export interface Memory {
      */
     index?: "faiss" | "wasm";
     /**
-     * FAISS index factory string, e.g. `Flat`, `HNSW32,Flat`, `IVF1024,Flat`.
+     * FAISS index factory string, e.g. `Flat`, `HNSW32,Flat`, `IVF1024,Flat`, `PQ128x4fs,Refine(SQfp16)`.
      */
     factory?: string;
     /**
@@ -424,6 +424,10 @@ export interface Memory {
      * IVF lists probed per query: higher is slower and more accurate.
      */
     nprobe?: number;
+    /**
+     * Refinement (a factory ending in `,RFlat` or `,Refine(…)`, e.g. `PQ128x4fs,Refine(SQfp16)`): the first stage returns `kFactor` × the results asked for, which the refinement index re-scores; higher is slower and more accurate.
+     */
+    kFactor?: number;
   };
   /**
    * Keyword search.
@@ -1168,7 +1172,7 @@ export interface ResolvedMemory {
      */
     index: "faiss" | "wasm";
     /**
-     * FAISS index factory string, e.g. `Flat`, `HNSW32,Flat`, `IVF1024,Flat`.
+     * FAISS index factory string, e.g. `Flat`, `HNSW32,Flat`, `IVF1024,Flat`, `PQ128x4fs,Refine(SQfp16)`.
      */
     factory: string;
     /**
@@ -1183,6 +1187,10 @@ export interface ResolvedMemory {
      * IVF lists probed per query: higher is slower and more accurate.
      */
     nprobe: number;
+    /**
+     * Refinement (a factory ending in `,RFlat` or `,Refine(…)`, e.g. `PQ128x4fs,Refine(SQfp16)`): the first stage returns `kFactor` × the results asked for, which the refinement index re-scores; higher is slower and more accurate.
+     */
+    kFactor: number;
   };
   /**
    * Keyword search.

@@ -52,6 +52,6 @@ function faissOptions(setup: VectorIndexSetup, quiet = false): FaissIndexOptions
     if (!quiet) setup.notice(`memory: FAISS is not available (${reason}); using the WebAssembly flat index (exact search)`)
     return undefined
   }
-  const { factory, efSearch, efConstruction, nprobe } = setup.config
-  return { faiss, dimension: setup.dimension, factory, efSearch, efConstruction, nprobe, vectorOf: setup.vectorOf }
+  const { factory, efSearch, efConstruction, nprobe, kFactor } = setup.config
+  return { faiss, dimension: setup.dimension, factory, efSearch, efConstruction, nprobe, kFactor, vectorOf: setup.vectorOf }
 }

@@ -17,7 +17,10 @@
 //   | IDMap,HNSW32,Flat       | no  | yes        | no (throws)          | efSearch         |
 //   | IVF{n},Flat / IVF,PQ    | yes | yes        | yes                  | nprobe           |
 //   | IDMap,IVF{n},Flat       | no  | yes        | yes                  | nprobe           |
+//   | IDMap2,PQ{m}x4fs,Refine(SQfp16) | no | yes  | no (throws)          | k_factor_rf      |
 //   * sequential ids of the later vectors shift down, so keep your own ids with IDMap2.
+// A leading "IDMap2," wraps the whole rest (the patch's fromFactory; FAISS's own parser would put a
+// ",RFlat" / ",Refine(…)" refinement outside the map, where add_with_ids is not implemented).
 // "IDMap2" also keeps a reverse map (reconstruct by id); "IDMap" is enough to delete.
 import { createRequire } from 'node:module'
 
@@ -59,7 +62,7 @@ export interface FaissIndex {
   search(x: Float32Array, k: number): FaissTypedSearchResult
   search(x: readonly number[], k: number): FaissArraySearchResult
   /**
-   * faiss::ParameterSpace().set_index_parameter: 'efSearch', 'efConstruction' (HNSW), 'nprobe' (IVF), …; works
+   * faiss::ParameterSpace().set_index_parameter: 'efSearch', 'efConstruction' (HNSW), 'nprobe' (IVF), 'k_factor_rf' (refinement), …; works
    * through IDMap wrappers. Throws when the index has no such parameter.
    */
   setSearchParameter(name: string, value: number): void
