@@ -365,11 +365,21 @@ describe('bounded vector search (int8 copies, exact rescoring)', () => {
       for (let i = 0; i < count; i += 4) core.vectors.remove(i)
       for (let i = 1; i < count; i += 9) core.vectors.add(i, row(rand, i + 1))
       const session = new Set(Array.from({ length: count }, (_, i) => i).filter((i) => i % 3 === 1))
-      const queries = [...Array.from({ length: 12 }, (_, i) => row(rand, i * 13 + 5)), Float32Array.from({ length: dim }, () => rand() - 0.5), new Float32Array(dim)]
+      const fewRows = new Set(Array.from({ length: count }, (_, i) => i).filter((i) => i % 20 === 7))
+      // Sparse queries (the local embedder's: a few non-zero dimensions), some with one dimension
+      // so dominant that the others quantise to zero codes while still counting in the exact score.
+      const sparse = (nonZero: number, dominant: number): Float32Array => {
+        const q = new Float32Array(dim)
+        for (let i = 0; i < nonZero; i++) q[Math.floor(rand() * dim)] = (rand() - 0.5) * (i === 0 ? dominant : 1)
+        return q
+      }
+      const sparseQueries = [sparse(1, 1), sparse(1, -1e-3), sparse(2, 1), sparse(5, 1), sparse(20, 1), sparse(8, 1e4), sparse(30, 300)]
+      const queries = [...Array.from({ length: 12 }, (_, i) => row(rand, i * 13 + 5)), ...sparseQueries, Float32Array.from({ length: dim }, () => rand() - 0.5), new Float32Array(dim)]
       for (const q of queries) {
         for (const k of [1, 10, 30, count]) {
           assert.deepEqual(core.vectors.search(q, k), core.vectors.searchExhaustive(q, k), `k ${k}`)
           assert.deepEqual(core.vectors.search(q, k, session), core.vectors.searchExhaustive(q, k, session), `k ${k}, filtered`)
+          assert.deepEqual(core.vectors.search(q, k, fewRows), core.vectors.searchExhaustive(q, k, fewRows), `k ${k}, one row in 20`)
         }
       }
     })

@@ -553,17 +553,32 @@ let vQuery: usize = 0 // f32[vStride]
 let vFilter: usize = 0 // u32[] row bitmap
 let vFilterWords: i32 = 0
 
-// The int8 copy of each row, row ≈ scale·code with codes within ±127: a 16-byte header (f32 scale,
-// f32 ‖row − scale·code‖ and f32 ‖scale·code‖, both rounded up, f32 unused), then the codes, one i8
-// per dimension.
+// The int8 copy of each row, row ≈ scale·code with codes within ±127, stored column by column so
+// that a search reads only the columns of the query's non-zero codes. A chunk's codes (parallel to
+// its f32 rows): f32 scale[CHUNK_ROWS], f32 ‖row − scale·code‖[CHUNK_ROWS] and f32
+// ‖scale·code‖[CHUNK_ROWS] (both rounded up), then per segment of 256 rows its dim columns of 256
+// codes (row i of the segment in byte i). A search takes 16 rows (one v128 per column) at a time.
+// Segments of 256 rows (measured against 64 and 1024): a sparse query reads whole cache lines of
+// a column, and a dense query's 16-row steps stay within a 64 KiB segment.
 // @ts-ignore: decorator
-@inline const CODE_HEADER: i32 = 16
-let vCodeLength: i32 = 0 // code bytes per row: dim rounded up to a multiple of 16
-let vCodeStride: i32 = 0 // CODE_HEADER + vCodeLength
+@inline const BLOCK_ROWS: i32 = 16
+// @ts-ignore: decorator
+@inline const SEGMENT_SHIFT: i32 = 8
+// @ts-ignore: decorator
+@inline const SEGMENT_ROWS: i32 = 1 << SEGMENT_SHIFT
+// @ts-ignore: decorator
+@inline const CODE_ERRORS: usize = <usize>CHUNK_ROWS << 2
+// @ts-ignore: decorator
+@inline const CODE_NORMS: usize = <usize>CHUNK_ROWS << 3
+// @ts-ignore: decorator
+@inline const CODE_COLUMNS: usize = <usize>CHUNK_ROWS * 12
+let vCodeLength: i32 = 0 // dim rounded up to a multiple of 16 (quantise works 16 codes at a time)
 let vCodeChunks: usize = 0 // usize[], parallel to vChunks
+let vRowCode: usize = 0 // i8[vCodeLength]: a row's codes, before they go to their column
 let vQueryCode: usize = 0 // i8[vCodeLength]: the query, quantised per search
-let vChunkLow: usize = heap.alloc(<usize>CHUNK_ROWS << 3) // f64[CHUNK_ROWS]: a chunk's lower bounds during a search
-let vChunkHigh: usize = heap.alloc(<usize>CHUNK_ROWS << 3) // f64[CHUNK_ROWS]: and upper bounds
+let vTermOffset: usize = 0 // u32[vCodeLength + 1]: column offset of each non-zero query code
+let vTermCode: usize = 0 // v128[vCodeLength / 2 + 1]: per pair of them, their codes in alternate i16 lanes
+let vLaneDots: usize = heap.alloc(<usize>BLOCK_ROWS << 2) // i32[16]: a block's code dot products
 let vCandRow: usize = 0 // u32[vRowCap]: rows the bounded search must score exactly
 let vCandHigh: usize = 0 // f64[vRowCap]: their upper bounds
 
@@ -575,25 +590,42 @@ export function vecInit(dim: i32): i32 {
   vDim = dim
   vStride = (dim + 3) & ~3
   vCodeLength = (dim + 15) & ~15
-  vCodeStride = CODE_HEADER + vCodeLength
   if (vQuery != 0) heap.free(vQuery)
   vQuery = heap.alloc(<usize>vStride << 2)
   memory.fill(vQuery, 0, <usize>vStride << 2)
-  if (vQueryCode != 0) heap.free(vQueryCode)
-  vQueryCode = heap.alloc(<usize>vCodeLength)
-  memory.fill(vQueryCode, 0, <usize>vCodeLength)
-  if (vStage != 0) heap.free(vStage)
-  vStage = heap.alloc(<usize>vCodeLength << 2)
-  memory.fill(vStage, 0, <usize>vCodeLength << 2)
+  vRowCode = fresh(vRowCode, <usize>vCodeLength)
+  vQueryCode = fresh(vQueryCode, <usize>vCodeLength)
+  vTermOffset = fresh(vTermOffset, <usize>(vCodeLength + 1) << 2)
+  vTermCode = fresh(vTermCode, <usize>((vCodeLength >> 1) + 1) << 4)
+  vStage = fresh(vStage, <usize>vCodeLength << 2)
   return 1
+}
+
+// A zeroed buffer in place of ptr (freed when set).
+function fresh(ptr: usize, bytes: usize): usize {
+  if (ptr != 0) heap.free(ptr)
+  let p = heap.alloc(bytes)
+  memory.fill(p, 0, bytes)
+  return p
 }
 
 @inline function rowPtr(row: i32): usize {
   return load<usize>(vChunks + (<usize>(row >> CHUNK_SHIFT) << 2)) + ((<usize>(row & (CHUNK_ROWS - 1)) * <usize>vStride) << 2)
 }
 
-@inline function codePtr(row: i32): usize {
-  return load<usize>(vCodeChunks + (<usize>(row >> CHUNK_SHIFT) << 2)) + <usize>(row & (CHUNK_ROWS - 1)) * <usize>vCodeStride
+@inline function codeChunk(row: i32): usize {
+  return load<usize>(vCodeChunks + (<usize>(row >> CHUNK_SHIFT) << 2))
+}
+
+// Writes a row's header and its codes (from vRowCode) into their columns.
+function storeCodes(row: i32, scale: f32, error: f32, codeNorm: f32): void {
+  let chunk = codeChunk(row)
+  let i = <usize>(row & (CHUNK_ROWS - 1))
+  store<f32>(chunk + (i << 2), scale)
+  store<f32>(chunk + CODE_ERRORS + (i << 2), error)
+  store<f32>(chunk + CODE_NORMS + (i << 2), codeNorm)
+  let code = chunk + CODE_COLUMNS + (i & ~(<usize>SEGMENT_ROWS - 1)) * <usize>vDim + (i & (<usize>SEGMENT_ROWS - 1))
+  for (let j = 0; j < vDim; j++) store<i8>(code + (<usize>j << SEGMENT_SHIFT), load<i8>(vRowCode + <usize>j))
 }
 
 // f32 rounding up, for the error bounds.
@@ -663,11 +695,8 @@ function quantise(dst: usize, levels: f32): void {
 export function vecSet(row: i32, src: usize): void {
   memory.copy(rowPtr(row), src, <usize>vDim << 2)
   memory.copy(vStage, src, <usize>vDim << 2)
-  let cp = codePtr(row)
-  quantise(cp + CODE_HEADER, 127)
-  store<f32>(cp, <f32>load<f64>(vQuantised))
-  store<f32>(cp, f32Above(load<f64>(vQuantised, 8)), 4)
-  store<f32>(cp, f32Above(load<f64>(vQuantised, 16)), 8)
+  quantise(vRowCode, 127)
+  storeCodes(row, <f32>load<f64>(vQuantised), f32Above(load<f64>(vQuantised, 8)), f32Above(load<f64>(vQuantised, 16)))
 }
 
 // Appends the vector in src (dim floats), reusing a free row if any; returns the row.
@@ -688,7 +717,7 @@ export function vecAdd(src: usize): i32 {
       let c = heap.alloc(bytes)
       memory.fill(c, 0, bytes)
       store<usize>(vChunks + (<usize>vChunkCount << 2), c)
-      let codeBytes = <usize>CHUNK_ROWS * <usize>vCodeStride
+      let codeBytes = CODE_COLUMNS + <usize>CHUNK_ROWS * <usize>vDim
       let cc = heap.alloc(codeBytes)
       memory.fill(cc, 0, codeBytes)
       store<usize>(vCodeChunks + (<usize>vChunkCount << 2), cc)
@@ -713,7 +742,8 @@ export function vecRemove(row: i32): i32 {
   if (row < 0 || row >= vRows || load<u8>(vAlive + <usize>row) == 0) return 0
   store<u8>(vAlive + <usize>row, 0)
   memory.fill(rowPtr(row), 0, <usize>vStride << 2)
-  memory.fill(codePtr(row), 0, <usize>vCodeStride)
+  memory.fill(vRowCode, 0, <usize>vCodeLength)
+  storeCodes(row, 0, 0, 0)
   if (vFreeLen == vFreeCap) {
     let cap = max<i32>(vFreeCap * 2, 256)
     vFree = growBuffer(vFree, <usize>vFreeCap << 2, <usize>cap << 2)
@@ -798,40 +828,94 @@ export function vecSearch(src: usize, k: i32, useFilter: i32, simd: i32): i32 {
   return heapFinish()
 }
 
-// Σ code·queryCode, exact: row codes are within ±127 and query codes within ±63, so an i16 lane
-// can add four products (4·127·63 = 32,004 < 32,767) before it is widened to i32.
-@inline function dotCode(code: usize, query: usize, bytes: usize): i32 {
-  let sum = i32x4.splat(0)
-  let off: usize = 0
-  while (off + 32 <= bytes) {
-    let c0 = v128.load(code + off)
-    let q0 = v128.load(query + off)
-    let c1 = v128.load(code + off, 16)
-    let q1 = v128.load(query + off, 16)
-    let p = i16x8.add(i16x8.add(i16x8.extmul_low_i8x16_s(c0, q0), i16x8.extmul_high_i8x16_s(c0, q0)), i16x8.add(i16x8.extmul_low_i8x16_s(c1, q1), i16x8.extmul_high_i8x16_s(c1, q1)))
-    sum = i32x4.add(sum, i32x4.extadd_pairwise_i16x8_s(p))
-    off += 32
+// Lists the query's non-zero codes (vQueryCode), padded with a zero code to an even count: their
+// column offsets in vTermOffset and, per pair, the two codes as i16 lanes (a, b, a, b, …) in
+// vTermCode. Returns the count.
+function listQueryTerms(): i32 {
+  let terms = 0
+  for (let j = 0; j < vDim; j++) {
+    let code = load<i8>(vQueryCode + <usize>j)
+    if (code != 0) listTerm(terms++, <u32>j << SEGMENT_SHIFT, code)
   }
-  if (off < bytes) {
-    let c = v128.load(code + off)
-    let q = v128.load(query + off)
-    sum = i32x4.add(sum, i32x4.extadd_pairwise_i16x8_s(i16x8.add(i16x8.extmul_low_i8x16_s(c, q), i16x8.extmul_high_i8x16_s(c, q))))
+  if (terms & 1) listTerm(terms++, 0, 0)
+  for (let pair: usize = 0; pair < <usize>terms >> 1; pair++) {
+    let p = vTermCode + (pair << 4)
+    v128.store(p, i32x4.splat(load<i32>(p)))
   }
-  return i32x4.extract_lane(sum, 0) + i32x4.extract_lane(sum, 1) + i32x4.extract_lane(sum, 2) + i32x4.extract_lane(sum, 3)
+  return terms
 }
 
-// The same top k as vecSearch with SIMD, reading about a quarter of the bytes. The query is
-// quantised like the rows but within ±63 (q ≈ qScale·qCode, see dotCode); for each row,
+@inline function listTerm(t: i32, offset: u32, code: i8): void {
+  store<u32>(vTermOffset + (<usize>t << 2), offset)
+  store<i16>(vTermCode + (<usize>(t >> 1) << 4) + (<usize>(t & 1) << 1), <i16>code)
+}
+
+// Σ code·queryCode for a block's 16 rows into vLaneDots, over the query's listed terms only: each
+// pair of columns is interleaved row by row (a₀ b₀ a₁ b₁ …), widened to i16 and multiplied by the
+// pair's codes with i32x4.dot_i16x8_s, which adds a·qa + b·qb per row in i32 (exact).
+@inline function blockDots(block: usize, terms: i32): void {
+  let d0 = i32x4.splat(0)
+  let d1 = d0
+  let d2 = d0
+  let d3 = d0
+  for (let t = 0; t < terms; t += 2) {
+    let o = vTermOffset + (<usize>t << 2)
+    let q = v128.load(vTermCode + (<usize>t << 3))
+    let a = v128.load(block + <usize>load<u32>(o))
+    let b = v128.load(block + <usize>load<u32>(o, 4))
+    let low = i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+    let high = i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
+    d0 = i32x4.add(d0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(low), q))
+    d1 = i32x4.add(d1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(low), q))
+    d2 = i32x4.add(d2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(high), q))
+    d3 = i32x4.add(d3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(high), q))
+  }
+  v128.store(vLaneDots, d0)
+  v128.store(vLaneDots, d1, 16)
+  v128.store(vLaneDots, d2, 32)
+  v128.store(vLaneDots, d3, 48)
+}
+
+// A float at or below x (f64 → f32 rounds to nearest).
+@inline function f32Below(x: f64): f32 {
+  return <f32>(x - Math.abs(x) * 2.384185791015625e-7 - 1e-30)
+}
+
+// Which of 4 rows (lanes of dots) may have an upper bound at or above floor: the bound of
+// vecSearchBounded computed in f32, widened by far more than f32 rounding can take off it
+// (≤ 5·2⁻²⁴ of |approx| + bound), so that the rows it drops are rows the f64 test would drop.
+// NaN and infinities keep the row.
+@inline function mayReach(dots: v128, header: usize, qScale: v128, errorWeight: v128, normWeight: v128, floor: v128): i32 {
+  let approx = f32x4.mul(f32x4.mul(qScale, v128.load(header)), f32x4.convert_i32x4_s(dots))
+  let bound = f32x4.add(f32x4.mul(v128.load(header + CODE_ERRORS), errorWeight), f32x4.mul(v128.load(header + CODE_NORMS), normWeight))
+  let slack = f32x4.add(f32x4.mul(f32x4.add(f32x4.abs(approx), bound), f32x4.splat(3.814697265625e-6)), f32x4.splat(2e-12)) // 2⁻¹⁸
+  return i32x4.bitmask(v128.not(f32x4.lt(f32x4.add(f32x4.add(approx, bound), slack), floor)))
+}
+
+// Offers a row's bounds to vecSearchBounded's first pass: the lower bound to the heap, whose k-th
+// best is the floor; the row to the candidates unless its upper bound is below that floor.
+@inline function offerBounds(row: i32, low: f64, high: f64, candidates: i32): i32 {
+  if (hSize < hK || low > load<f64>(hScore)) heapOffer(low, <u32>row)
+  if (hSize < hK || high >= load<f64>(hScore)) {
+    store<u32>(vCandRow + (<usize>candidates << 2), <u32>row)
+    store<f64>(vCandHigh + (<usize>candidates << 3), high)
+    candidates++
+  }
+  return candidates
+}
+
+// The same top k as vecSearch with SIMD, reading the int8 columns of the query's non-zero codes
+// only (all of them for a dense query: a quarter of the f32 bytes). The query is quantised like
+// the rows but within ±63 (q ≈ qScale·qCode, see blockDots); for each row,
 // approx = qScale·scale·(qCode·code) and
 //   |q·row − approx| ≤ ‖q‖·‖row − scale·code‖ + ‖q − qScale·qCode‖·‖scale·code‖   (Cauchy–Schwarz),
 // plus the f32 rounding of the exact dot product (≤ dim·2⁻²³·‖q‖·‖row‖). The k-th largest lower
-// bound is a floor under the k-th exact score, so a row whose upper bound is below it cannot be
-// in the top k; the others (about 1–2% of the rows for the bench's 100k × 256 local embeddings)
-// are scored exactly, with the same f32 kernel and the same tie rule as the full scan.
+// bound so far is a floor under the k-th exact score, so a row whose upper bound is below it cannot
+// be in the top k. Per block of 16 rows the bounds are first tested in f32 against the floor
+// (mayReach); the few rows left go through the f64 test, which keeps the candidates: those are
+// scored exactly, with the same f32 kernel and the same tie rule as the full scan.
 export function vecSearchBounded(src: usize, k: i32, useFilter: i32): i32 {
   if (k <= 0 || vLive == 0) return 0
-  let codeStride = <usize>vCodeStride
-  let codeLength = <usize>vCodeLength
   memory.copy(vStage, src, <usize>vDim << 2)
   quantise(vQueryCode, 63)
   let qScale = load<f64>(vQuantised)
@@ -839,41 +923,61 @@ export function vecSearchBounded(src: usize, k: i32, useFilter: i32): i32 {
   let rounding = <f64>vDim * 1.1920928955078125e-7 * queryNorm // dim·2⁻²³·‖q‖
   let errorWeight = queryNorm + rounding
   let normWeight = load<f64>(vQuantised, 8) + rounding
+  let terms = listQueryTerms()
+  let qScale4 = f32x4.splat(<f32>qScale)
+  let errorWeight4 = f32x4.splat(f32Above(errorWeight))
+  let normWeight4 = f32x4.splat(f32Above(normWeight))
+  let rowBytes = <usize>vStride << 2
 
   heapReset(k)
+  let floor4 = f32x4.splat(-Infinity)
   let candidates = 0
   for (let c = 0; c < vChunkCount; c++) {
-    let cp = load<usize>(vCodeChunks + (<usize>c << 2))
+    let chunk = load<usize>(vCodeChunks + (<usize>c << 2))
     let first = c << CHUNK_SHIFT
     let count = min<i32>(CHUNK_ROWS, vRows - first)
-    // First the chunk's approximations and bounds, then the bookkeeping: two tight loops.
-    for (let i = 0; i < count; i++, cp += codeStride) {
-      if (!rowAllowed(first + i, useFilter)) continue
-      let approx = qScale * <f64>load<f32>(cp) * <f64>dotCode(cp + CODE_HEADER, vQueryCode, codeLength)
-      let bound = <f64>load<f32>(cp, 4) * errorWeight + <f64>load<f32>(cp, 8) * normWeight + 1e-12
-      store<f64>(vChunkLow + (<usize>i << 3), approx - bound)
-      store<f64>(vChunkHigh + (<usize>i << 3), approx + bound)
-    }
-    for (let i = 0; i < count; i++) {
-      let row = first + i
-      if (!rowAllowed(row, useFilter)) continue
-      let low = load<f64>(vChunkLow + (<usize>i << 3))
-      if (hSize < hK || low > load<f64>(hScore)) heapOffer(low, <u32>row)
-      let high = load<f64>(vChunkHigh + (<usize>i << 3))
-      if (hSize < hK || high >= load<f64>(hScore)) {
-        store<u32>(vCandRow + (<usize>candidates << 2), <u32>row)
-        store<f64>(vCandHigh + (<usize>candidates << 3), high)
-        candidates++
+    for (let b = 0; b < count; b += BLOCK_ROWS) {
+      let row0 = first + b
+      let allowed = i8x16.bitmask(i8x16.ne(v128.load(vAlive + <usize>row0), i8x16.splat(0)))
+      if (useFilter) allowed &= <i32>load<u16>(vFilter + (<usize>row0 >> 3))
+      if (allowed == 0) continue
+      if (popcnt<i32>(allowed) * vDim < terms << 2) {
+        // a few rows of a dense query (a filtered search): cheaper scored exactly, row by row
+        while (allowed != 0) {
+          let row = row0 + ctz<i32>(allowed)
+          allowed &= allowed - 1
+          let d = <f64>dotSimd(rowPtr(row), vStage, rowBytes)
+          candidates = offerBounds(row, d, d, candidates)
+        }
+        if (hSize == hK) floor4 = f32x4.splat(f32Below(load<f64>(hScore)))
+        continue
       }
+      blockDots(chunk + CODE_COLUMNS + <usize>(b & ~(SEGMENT_ROWS - 1)) * <usize>vDim + <usize>(b & (SEGMENT_ROWS - 1)), terms)
+      let header = chunk + (<usize>b << 2)
+      let keep = mayReach(v128.load(vLaneDots), header, qScale4, errorWeight4, normWeight4, floor4)
+        | mayReach(v128.load(vLaneDots, 16), header + 16, qScale4, errorWeight4, normWeight4, floor4) << 4
+        | mayReach(v128.load(vLaneDots, 32), header + 32, qScale4, errorWeight4, normWeight4, floor4) << 8
+        | mayReach(v128.load(vLaneDots, 48), header + 48, qScale4, errorWeight4, normWeight4, floor4) << 12
+      keep &= allowed
+      if (keep == 0) continue
+      while (keep != 0) {
+        let i = ctz<i32>(keep)
+        keep &= keep - 1
+        let row = row0 + i
+        let h = header + (<usize>i << 2)
+        let approx = qScale * <f64>load<f32>(h) * <f64>load<i32>(vLaneDots + (<usize>i << 2))
+        let bound = <f64>load<f32>(h + CODE_ERRORS) * errorWeight + <f64>load<f32>(h + CODE_NORMS) * normWeight + 1e-12
+        candidates = offerBounds(row, approx - bound, approx + bound, candidates)
+      }
+      if (hSize == hK) floor4 = f32x4.splat(f32Below(load<f64>(hScore)))
     }
   }
   let floorScore = hSize < hK ? -Infinity : load<f64>(hScore)
   heapReset(k)
-  let bytes = <usize>vStride << 2
   for (let i = 0; i < candidates; i++) {
     if (load<f64>(vCandHigh + (<usize>i << 3)) < floorScore) continue
     let row = <i32>load<u32>(vCandRow + (<usize>i << 2))
-    let d = dotSimd(rowPtr(row), vStage, bytes)
+    let d = dotSimd(rowPtr(row), vStage, rowBytes)
     if (hSize < hK || <f64>d > load<f64>(hScore)) heapOffer(<f64>d, <u32>row)
   }
   return heapFinish()
