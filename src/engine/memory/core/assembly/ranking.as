@@ -906,7 +906,7 @@ function listQueryTerms(): i32 {
 
 // The same top k as vecSearch with SIMD, reading the int8 columns of the query's non-zero codes
 // only (all of them for a dense query: a quarter of the f32 bytes). The query is quantised like
-// the rows but within ±63 (q ≈ qScale·qCode, see blockDots); for each row,
+// the rows, within ±127 too (q ≈ qScale·qCode; blockDots sums in i32); for each row,
 // approx = qScale·scale·(qCode·code) and
 //   |q·row − approx| ≤ ‖q‖·‖row − scale·code‖ + ‖q − qScale·qCode‖·‖scale·code‖   (Cauchy–Schwarz),
 // plus the f32 rounding of the exact dot product (≤ dim·2⁻²³·‖q‖·‖row‖). The k-th largest lower
@@ -917,7 +917,7 @@ function listQueryTerms(): i32 {
 export function vecSearchBounded(src: usize, k: i32, useFilter: i32): i32 {
   if (k <= 0 || vLive == 0) return 0
   memory.copy(vStage, src, <usize>vDim << 2)
-  quantise(vQueryCode, 63)
+  quantise(vQueryCode, 127)
   let qScale = load<f64>(vQuantised)
   let queryNorm = load<f64>(vQuantised, 24)
   let rounding = <f64>vDim * 1.1920928955078125e-7 * queryNorm // dim·2⁻²³·‖q‖
