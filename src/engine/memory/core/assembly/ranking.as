@@ -21,9 +21,9 @@
 //  2. An exact dot-product scan over a Float32 matrix (rows in chunks of 1024, padded to a multiple of
 //     4 floats; deleted rows are masked and reused), with an optional row bitmap filter, in v128
 //     f32x4 SIMD (and a scalar twin for measurement). Each row also has an int8 copy with a bound on
-//     its rounding error: the default search scans those (a quarter of the bytes), keeps every row
-//     whose score could still reach the top k, and scores only those exactly — same result as the
-//     full f32 scan (see vecSearchBounded).
+//     its rounding error, stored column by column: the default search reads only the columns of
+//     the query's non-zero codes, keeps every row whose score could still reach the top k, and
+//     scores only those exactly — same result as the full f32 scan (see vecSearchBounded).
 //  3. Top-k selection (a bounded min-heap, ties broken by the smaller id) and reciprocal-rank fusion.
 
 // JS's Math.log, so that idf is bit-for-bit the value a JS implementation (wink) computes.
