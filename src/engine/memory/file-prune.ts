@@ -17,10 +17,16 @@ export async function pruneUnlisted(store: MemoryStore, patterns: readonly strin
   const inScope = scopeOf(patterns, baseDir)
   const stale = new Map<string, string[]>()
   for (const id of store.ids()) {
-    const { source, chunk, sha256 } = store.get(id)!.metadata
-    if (typeof source !== 'string' || typeof sha256 !== 'string' || id !== `${source}#${chunk}`) continue
+    // The id names the source, so kept and out-of-scope chunks are passed over without reading (copying) their document.
+    const hash = id.lastIndexOf('#')
+    if (hash <= 0) continue
+    const source = id.slice(0, hash)
     if (kept.has(source) || !inScope(resolve(baseDir, source))) continue
-    stale.set(source, [...(stale.get(source) ?? []), id])
+    const { metadata } = store.get(id)!
+    if (metadata.source !== source || typeof metadata.sha256 !== 'string' || id !== `${source}#${metadata.chunk}`) continue
+    const ids = stale.get(source)
+    if (ids) ids.push(id)
+    else stale.set(source, [id])
   }
   const chunks = await store.delete([...stale.values()].flat())
   return { files: stale.size, chunks }

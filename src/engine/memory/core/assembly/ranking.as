@@ -242,8 +242,6 @@ function ensureFwd(n: usize): void {
   fwdCap = cap
 }
 
-@inline function postingsOf(t: u32): usize { return load<usize>(tPost + (<usize>t << 2)) }
-
 function appendPosting(t: u32, slot: u32, tf: u32): void {
   let ta = <usize>t << 2
   let len = load<u32>(tLen + ta)
